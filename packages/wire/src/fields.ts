@@ -1,0 +1,139 @@
+/**
+ * Small helpers shared by the per-kind codecs: reading raw decoded msgpack values (structure) and checking typed message
+ * fields (meaning). Each throws WireError with the message kind and field name.
+ */
+import { WireError } from './errors.ts'
+import type { WireErrorCode } from './errors.ts'
+
+export type WireObject = Record<string, unknown>
+
+export class FieldContext {
+  readonly kind: string
+  constructor(kind: string) {
+    this.kind = kind
+  }
+
+  fail(code: WireErrorCode, field: string, reason: string): never {
+    throw new WireError(code, `${this.kind}.${field}: ${reason}`, { kind: this.kind, field })
+  }
+
+  // ---- structure: raw msgpackr output -> typed values -------------------------------------------------------------
+
+  /** `v` must be a msgpack map (decoded as a plain object). */
+  map(v: unknown, field: string): WireObject {
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) this.fail('BAD_FIELD', field, 'expected a map')
+    return v as WireObject
+  }
+
+  /** The map holds every required key, possibly some optional ones, and nothing else. */
+  keys(o: WireObject, prefix: string, required: readonly string[], optional: readonly string[] = []): void {
+    for (const k of required) if (!(k in o)) this.fail('BAD_FIELD', prefix + k, 'missing')
+    const n = Object.keys(o).length
+    if (n === required.length) return
+    for (const k of Object.keys(o)) {
+      if (!required.includes(k) && !optional.includes(k)) this.fail('BAD_FIELD', prefix + k, 'unknown key')
+    }
+  }
+
+  /** A msgpack integer (the scan already refused floats). Range checks happen in validation. */
+  int(v: unknown, field: string): number {
+    if (typeof v !== 'number') this.fail('BAD_FIELD', field, 'expected an integer')
+    return v
+  }
+
+  str(v: unknown, field: string): string {
+    if (typeof v !== 'string') this.fail('BAD_FIELD', field, 'expected a string')
+    return v
+  }
+
+  array(v: unknown, field: string): unknown[] {
+    if (!Array.isArray(v)) this.fail('BAD_FIELD', field, 'expected an array')
+    return v
+  }
+
+  /** A msgpack bin, copied out of the input so the message does not pin the received buffer. */
+  bin(v: unknown, field: string): Uint8Array {
+    if (!(v instanceof Uint8Array)) this.fail('BAD_FIELD', field, 'expected a bin')
+    const out = new Uint8Array(v.byteLength)
+    out.set(v)
+    return out
+  }
+
+  /**
+   * A msgpack bin holding little-endian elements of `ctor`, copied into a new aligned array (msgpackr returns bins as views
+   * at arbitrary offsets, where a Float32Array cannot sit).
+   */
+  typed<T extends TypedArray>(v: unknown, field: string, ctor: TypedArrayCtor<T>): T {
+    if (!(v instanceof Uint8Array)) this.fail('BAD_FIELD', field, 'expected a bin')
+    if (v.byteLength % ctor.BYTES_PER_ELEMENT !== 0) {
+      this.fail('BAD_FIELD', field, `${v.byteLength} bytes is not a whole number of ${ctor.BYTES_PER_ELEMENT}-byte elements`)
+    }
+    const out = new ctor(v.byteLength / ctor.BYTES_PER_ELEMENT)
+    new Uint8Array(out.buffer, 0, v.byteLength).set(v)
+    return out
+  }
+
+  // ---- meaning: typed message fields -------------------------------------------------------------------------------
+
+  uint(v: unknown, field: string, max: number, min = 0): void {
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail('BAD_FIELD', field, 'expected an integer')
+    if (v < min || v > max) this.fail('BAD_FIELD', field, `${v} is outside ${min}..${max}`)
+  }
+
+  bytes(v: unknown, field: string, min: number, max = min): void {
+    if (!(v instanceof Uint8Array)) this.fail('BAD_FIELD', field, 'expected a Uint8Array')
+    if (v.byteLength < min || v.byteLength > max) {
+      this.fail('BAD_FIELD', field, min === max ? `expected ${min} bytes, got ${v.byteLength}` : `expected ${min}..${max} bytes, got ${v.byteLength}`)
+    }
+  }
+
+  instance<T extends TypedArray>(v: unknown, field: string, ctor: TypedArrayCtor<T>): void {
+    if (!(v instanceof ctor) || v.constructor !== ctor) this.fail('BAD_FIELD', field, `expected a ${ctor.name}`)
+  }
+
+  /** Every value is finite. Branch-free accumulation: any NaN or ±Infinity turns the sum into NaN. */
+  finite(a: Float32Array, field: string): void {
+    let acc = 0
+    const n = a.length
+    let i = 0
+    for (; i + 4 <= n; i += 4) acc += a[i] * 0 + a[i + 1] * 0 + a[i + 2] * 0 + a[i + 3] * 0
+    for (; i < n; i++) acc += a[i] * 0
+    if (acc === 0) return
+    for (let j = 0; j < n; j++) if (!Number.isFinite(a[j])) this.fail('NON_FINITE', field, `element ${j} is ${a[j]}`)
+  }
+
+  /** Strictly increasing and each below `bound`. */
+  increasing(a: Uint32Array | Uint16Array, field: string, bound: number): void {
+    let prev = -1
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]
+      if (x <= prev) this.fail('BAD_FIELD', field, `element ${i} (${x}) is not above the previous one (${prev})`)
+      prev = x
+    }
+    if (prev >= bound) this.fail('BAD_FIELD', field, `last element ${prev} is not below ${bound}`)
+  }
+}
+
+export type TypedArray = Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array
+
+export interface TypedArrayCtor<T extends TypedArray> {
+  new (length: number): T
+  readonly BYTES_PER_ELEMENT: number
+  readonly name: string
+}
+
+/** The bytes of a typed array, as a view (no copy): what goes into a msgpack bin. */
+export function bytesOf(a: TypedArray): Uint8Array {
+  return a instanceof Uint8Array && a.constructor === Uint8Array ? a : new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
+}
+
+/**
+ * An unsigned integer as msgpackr must see it: numbers above 2^32 - 1 go as BigInt so they are written as a 64-bit
+ * integer (msgpackr writes large plain numbers as float64, which this format does not allow).
+ */
+export function wireUint(x: number): number | bigint {
+  return x > 0xffffffff ? BigInt(x) : x
+}
+
+/** Tensors travel little-endian; this build writes typed-array memory as is, so it must run on a little-endian host. */
+export const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
