@@ -1,0 +1,439 @@
+// The epoch: a port of subtensor's sparse `epoch_mechanism` (run_epoch.rs), step for step, from a
+// snapshot of subnet state to the per-uid terms the chain persists. See YUMA.md §1.2.
+import { YumaError } from './errors.ts'
+import {
+  ONE, divIntSum, fixed64To32N, fixed64ToU64N, proportionOfAmount, proportionToU16, safeDiv64N, satAdd,
+  satSub, sum, toFloat, toI64F64, u16ToProportion,
+} from './fixed.ts'
+import {
+  type LiquidAlphaParams, type SparseMatrix, type SparseRow, colClipSparse, emptyRow, inplaceColMaxUpscaleSparse,
+  inplaceColNormalizeSparse, inplaceNormalize, inplaceNormalizeWithSum, interpolateSparse, isTopkNonzero, isZero,
+  maskDiagSparse, maskRowsSparse, matEmaAlphaSparse, matEmaSparse, matVecMulSparse, matmulSparse,
+  matmulTransposeSparse, rowHadamardSparse, rowSumSparse, scalarVecMaskSparse, vecMaskSparse, vecMul,
+  weightedMedianColSparse,
+} from './math.ts'
+
+/** Subnet hyperparameters the epoch and the set_weights checks read (chain units). */
+export interface YumaHyperparameters {
+  tempo: number
+  /** u16; κ = kappa / 65535. */
+  kappa: number
+  /** u64; α = 1 − bondsMovingAverage / 1e6. */
+  bondsMovingAverage: number
+  /** u16; β = bondsPenalty / 65535. */
+  bondsPenalty: number
+  liquidAlphaOn: boolean
+  /** `AlphaValues` (u16 low, u16 high). */
+  alphaLow: number
+  alphaHigh: number
+  /** i16 `AlphaSigmoidSteepness`. */
+  alphaSigmoidSteepness: number
+  yuma3On: boolean
+  /** Activity cutoff = max(1, factor·tempo/1000) blocks (spec 423+). */
+  activityCutoffFactorMilli: number
+  /** If set, used as the cutoff in blocks instead (the `ActivityCutoff` of chains before 423). */
+  activityCutoffBlocks?: number
+  maxAllowedValidators: number
+  /** Minimum stake (u64, floor of the I64F64 stake) to count; the owner is exempt. */
+  stakeThreshold: bigint | number
+  commitRevealWeightsEnabled: boolean
+  minAllowedWeights: number
+  maxWeightsLimit: number
+  weightsSetRateLimit: number
+  weightsVersionKey: bigint | number
+  revealPeriodEpochs: number
+  maxAllowedUids: number
+}
+
+/** Values a subnet gets from `init_new_network` (YUMA.md §1.4): Yuma3 on, 64 validators, 1 min weight. */
+export const DEFAULT_HYPERPARAMETERS: Readonly<YumaHyperparameters> = Object.freeze({
+  tempo: 360,
+  kappa: 32767,
+  bondsMovingAverage: 900000,
+  bondsPenalty: 65535,
+  liquidAlphaOn: false,
+  alphaLow: 45875,
+  alphaHigh: 58982,
+  alphaSigmoidSteepness: 1000,
+  yuma3On: true,
+  activityCutoffFactorMilli: 13889,
+  maxAllowedValidators: 64,
+  stakeThreshold: 0,
+  commitRevealWeightsEnabled: true,
+  minAllowedWeights: 1,
+  maxWeightsLimit: 65535,
+  weightsSetRateLimit: 100,
+  weightsVersionKey: 0,
+  revealPeriodEpochs: 1,
+  maxAllowedUids: 256,
+})
+
+/** The storage/runtime defaults (`lib.rs` type values): Yuma3 off, 128 validators, 1024 min weights. */
+export const RUNTIME_DEFAULT_HYPERPARAMETERS: Readonly<YumaHyperparameters> = Object.freeze({
+  ...DEFAULT_HYPERPARAMETERS,
+  yuma3On: false,
+  maxAllowedValidators: 128,
+  minAllowedWeights: 1024,
+})
+
+/** A sparse u16 row as stored on chain: (uid, value) pairs in stored order. */
+export type U16Row = ReadonlyArray<readonly [number, number]>
+
+/** Everything the epoch reads for one subnet mechanism. Lengths are n unless said otherwise. */
+export interface EpochSnapshot {
+  /** `SubnetworkN`. */
+  n: number
+  /** Current block. */
+  block: number
+  /** Stake weight per uid (alpha + tao_weight·root, childkey-adjusted), as u64 amounts or numbers. */
+  stakes: ReadonlyArray<bigint | number>
+  /** `Weights[idx]` rows (missing rows are empty; rows ≥ n and uids ≥ n are ignored, as on chain). */
+  weights: ReadonlyArray<U16Row | undefined>
+  /** `Bonds[idx]` rows (missing rows are empty). */
+  bonds: ReadonlyArray<U16Row | undefined>
+  /** `LastUpdate[idx]`. */
+  lastUpdate: readonly number[]
+  /** `BlockAtRegistration`. */
+  blockAtRegistration: readonly number[]
+  /** `ValidatorPermit` before this epoch. */
+  validatorPermit: readonly boolean[]
+  /** uid of `SubnetOwnerHotkey`, if registered. */
+  ownerUid?: number | null
+  /** With commit-reveal on: each uid's earliest unexpired commit block (null = none). */
+  commitBlocks?: ReadonlyArray<number | null | undefined>
+  /** `LastMechansimStepBlock` (0 = never; the bond column mask then uses block − tempo). */
+  lastMechanismStepBlock?: number
+  /** Emission E of this epoch (rao). */
+  emission: bigint | number
+  /** Hyperparameters; missing ones come from DEFAULT_HYPERPARAMETERS. */
+  hyperparameters?: Partial<YumaHyperparameters>
+}
+
+/** Per-uid epoch output, in chain units and as float proportions. */
+export interface EpochResult {
+  n: number
+  /** `Active`. */
+  active: boolean[]
+  /** New `ValidatorPermit` (P′). */
+  validatorPermit: boolean[]
+  /** `StakeWeight` = u16(S). */
+  stakeWeight: number[]
+  consensus: number[]
+  validatorTrust: number[]
+  incentive: number[]
+  dividends: number[]
+  /** `Emission` storage: normalize(I + D)·E (or the stake fallback). */
+  emission: bigint[]
+  /** Absolute server (miner) emission floor(I/Σ·E). */
+  serverEmission: bigint[]
+  /** Absolute validator emission floor(D/Σ·E). */
+  validatorEmission: bigint[]
+  /** New `Bonds` rows: the EMA row for P′ holders, empty for everyone else. */
+  bonds: Array<Array<[number, number]>>
+  /** The same terms as float proportions (I32F32 / 2^32). */
+  proportions: {
+    stake: number[]
+    activeStake: number[]
+    consensus: number[]
+    validatorTrust: number[]
+    incentive: number[]
+    dividends: number[]
+    serverEmission: number[]
+    validatorEmission: number[]
+    combinedEmission: number[]
+  }
+  /** The activity cutoff used, in blocks. */
+  activityCutoff: number
+}
+
+/** `get_activity_cutoff_blocks`: max(1, factor·tempo/1000), or the legacy absolute cutoff. */
+export function activityCutoffBlocks(h: YumaHyperparameters): number {
+  if (h.activityCutoffBlocks !== undefined) return h.activityCutoffBlocks
+  return Math.max(1, Math.floor((h.activityCutoffFactorMilli * h.tempo) / 1000))
+}
+
+/** Run one epoch over a snapshot. Pure; throws YumaError('INVALID_SNAPSHOT') on malformed input. */
+export function epoch(snapshot: EpochSnapshot): EpochResult {
+  const h = { ...DEFAULT_HYPERPARAMETERS, ...(snapshot.hyperparameters ?? {}) }
+  const n = validateSnapshot(snapshot, h)
+  const block = snapshot.block
+  const ownerUid = snapshot.ownerUid ?? null
+  const tempo = h.tempo
+
+  // 1. Activity.
+  const cutoff = activityCutoffBlocks(h)
+  const lastUpdate = snapshot.lastUpdate
+  const inactive = lastUpdate.map((u) => u + cutoff < block)
+  const active = inactive.map((b) => !b)
+  const reg = snapshot.blockAtRegistration
+
+  // 2. Stake: threshold (owner exempt), normalise in I64F64, truncate to I32F32.
+  const minStake = BigInt(h.stakeThreshold)
+  const stake64 = snapshot.stakes.map((s, uid) => {
+    const raw = toI64F64(s)
+    return ownerUid !== uid && fixed64ToU64N(raw) < minStake ? 0n : raw
+  })
+  const total64 = stake64.reduce((a, b) => a + b, 0n)
+  const stake = stake64.map((s) => Number(fixed64To32N(total64 === 0n ? s : safeDiv64N(s, total64))))
+
+  // 3. Permits: old from storage (owner forced), new by top-k stake (owner forced).
+  const permits = snapshot.validatorPermit.slice()
+  if (ownerUid !== null && ownerUid < permits.length) permits[ownerUid] = true
+  const forbids = permits.map((p) => !p)
+  const newPermits = isTopkNonzero(stake, h.maxAllowedValidators)
+  if (ownerUid !== null && ownerUid < newPermits.length) newPermits[ownerUid] = true
+
+  // 4. Active stake.
+  const activeStake = stake.map((s, i) => (inactive[i] || forbids[i] ? 0 : s))
+  inplaceNormalize(activeStake)
+
+  // 5. Weights: load (u16 as integer I32F32), masks, row-normalise.
+  let w = loadRows(snapshot.weights, n, true)
+  w = maskRowsSparse(forbids, w)
+  w = maskDiagSparse(w, ownerUid)
+  w = vecMaskSparse(w, lastUpdate, reg, (updated, registered) => updated <= registered)
+  if (h.commitRevealWeightsEnabled) {
+    const commit = Array.from({ length: n }, (_, i) => snapshot.commitBlocks?.[i] ?? Infinity)
+    w = vecMaskSparse(w, commit, reg, (cb, r) => cb < r)
+  }
+  const weights = rowNormalizeU16(w)
+
+  // 6–8. Consensus, clip, validator trust.
+  const kappa = u16ToProportion(h.kappa)
+  const consensus = weightedMedianColSparse(activeStake, weights, n, kappa)
+  const clipped = colClipSparse(weights, consensus)
+  const validatorTrust = rowSumSparse(clipped)
+
+  // 9. Incentive.
+  const incentive = matmulSparse(clipped, activeStake, n)
+  inplaceNormalize(incentive)
+
+  // 10. Bond weights.
+  const beta = u16ToProportion(h.bondsPenalty)
+  const weightsForBonds = interpolateSparse(weights, clipped, n, beta)
+
+  // 11. Bonds and dividends.
+  const lms = snapshot.lastMechanismStepBlock ?? 0
+  const lastTempo = lms === 0 ? Math.max(0, block - tempo) : lms + 1
+  const alpha = bondsMovingAverageAlpha(h.bondsMovingAverage)
+  let dividends: number[]
+  let emaBonds: SparseMatrix
+  if (h.yuma3On) {
+    let bonds = loadRows(snapshot.bonds, n, false).map(u16RowToProportion)
+    bonds = scalarVecMaskSparse(bonds, lastTempo, reg, (lt, r) => lt <= r)
+    if (h.liquidAlphaOn && consensus.some((c) => c !== 0)) {
+      const p: LiquidAlphaParams = {
+        alphaLow: u16ToProportion(h.alphaLow),
+        alphaHigh: u16ToProportion(h.alphaHigh),
+        steepness: h.alphaSigmoidSteepness * ONE,
+      }
+      emaBonds = matEmaAlphaSparse(weightsForBonds, bonds, consensus, p)
+    } else {
+      emaBonds = matEmaSparse(weightsForBonds, bonds, alpha)
+    }
+    const norm = emaBonds.map((r) => ({ idx: r.idx.slice(), val: r.val.slice() }))
+    inplaceColNormalizeSparse(norm, n)
+    const perValidator = rowSumSparse(matVecMulSparse(norm, incentive))
+    dividends = vecMul(perValidator, activeStake)
+    inplaceNormalize(dividends)
+  } else {
+    let bonds = loadRows(snapshot.bonds, n, false)
+    bonds = scalarVecMaskSparse(bonds, lastTempo, reg, (lt, r) => lt <= r)
+    const bondsNorm = colNormalizeU16(bonds, n)
+    const delta = rowHadamardSparse(weightsForBonds, activeStake)
+    inplaceColNormalizeSparse(delta, n)
+    emaBonds = matEmaSparse(delta, bondsNorm, alpha)
+    inplaceColNormalizeSparse(emaBonds, n)
+    dividends = matmulTransposeSparse(emaBonds, incentive)
+    inplaceNormalize(dividends)
+    inplaceColMaxUpscaleSparse(emaBonds, n)
+  }
+
+  // 13. Emission.
+  const combined = incentive.map((x, i) => satAdd(x, dividends[i] ?? 0))
+  const emissionSum = sum(combined)
+  const nServer = incentive.slice()
+  let nValidator = dividends.slice()
+  let nCombined = combined.slice()
+  inplaceNormalizeWithSum(nServer, emissionSum)
+  inplaceNormalizeWithSum(nValidator, emissionSum)
+  inplaceNormalize(nCombined)
+  if (emissionSum === 0) {
+    const fallback = isZero(activeStake) ? stake : activeStake
+    nValidator = fallback.slice()
+    nCombined = fallback.slice()
+  }
+  const E = BigInt(snapshot.emission)
+
+  // 12 + 14. Outputs as persisted.
+  const newBonds = Array.from({ length: n }, (_, i) =>
+    newPermits[i] ? toU16Pairs(emaBonds[i] ?? emptyRow()) : [])
+  return {
+    n,
+    active,
+    validatorPermit: newPermits,
+    stakeWeight: stake.map(proportionToU16),
+    consensus: consensus.map(proportionToU16),
+    validatorTrust: validatorTrust.map(proportionToU16),
+    incentive: incentive.map(proportionToU16),
+    dividends: dividends.map(proportionToU16),
+    emission: nCombined.map((x) => proportionOfAmount(x, E)),
+    serverEmission: nServer.map((x) => proportionOfAmount(x, E)),
+    validatorEmission: nValidator.map((x) => proportionOfAmount(x, E)),
+    bonds: newBonds,
+    proportions: {
+      stake: stake.map(toFloat),
+      activeStake: activeStake.map(toFloat),
+      consensus: consensus.map(toFloat),
+      validatorTrust: validatorTrust.map(toFloat),
+      incentive: incentive.map(toFloat),
+      dividends: dividends.map(toFloat),
+      serverEmission: nServer.map(toFloat),
+      validatorEmission: nValidator.map(toFloat),
+      combinedEmission: nCombined.map(toFloat),
+    },
+    activityCutoff: cutoff,
+  }
+}
+
+/**
+ * The snapshot of the next epoch after `result`, as the chain would hold it: new bonds and
+ * permits, other state unchanged. Callers then apply weight updates and advance the block.
+ */
+export function carryOver(snapshot: EpochSnapshot, result: EpochResult): EpochSnapshot {
+  return { ...snapshot, bonds: result.bonds, validatorPermit: result.validatorPermit }
+}
+
+/** α = 1 − floor32(trunc64(BMA·2^64 / 1e6)) as the chain computes it (I64F64 then I32F32). */
+export function bondsMovingAverageAlpha(bma: number): number {
+  const ratio64 = safeDiv64N(BigInt(bma) << 64n, 1000000n << 64n)
+  return satSub(ONE, Number(fixed64To32N(ratio64)))
+}
+
+// ---------------------------------------------------------------- loading and u16 stages
+
+// Loads u16 rows as I32F32 integers (value·2^32 is kept as the bare u16 until normalisation:
+// raw sums of u16 rows exceed 2^53, so the division is done on the integers; see divIntSum).
+function loadRows(rows: ReadonlyArray<U16Row | undefined>, n: number, filterCols: boolean): SparseMatrix {
+  const out: SparseMatrix = Array.from({ length: n }, emptyRow)
+  for (let i = 0; i < Math.min(rows.length, n); i++) {
+    const row = rows[i]
+    if (!row) continue
+    for (const [j, v] of row) {
+      if (filterCols && j >= n) continue // get_weights_sparse filters uid_j < n
+      if (j >= n) continue // bonds beyond n never survive the bond EMA (see README)
+      out[i].idx.push(j)
+      out[i].val.push(v) // integer u16 for now
+    }
+  }
+  return out
+}
+
+// `inplace_row_normalize_sparse` on rows whose values are u16 integers standing for value·2^32.
+function rowNormalizeU16(m: SparseMatrix): SparseMatrix {
+  return m.map((row) => {
+    const s = sum(row.val)
+    const val = s > 0 ? row.val.map((v) => divIntSum(v, s)) : row.val.map((v) => v * ONE)
+    return { idx: row.idx, val }
+  })
+}
+
+// `inplace_col_normalize_sparse` on rows of u16 integers standing for value·2^32.
+function colNormalizeU16(m: SparseMatrix, columns: number): SparseMatrix {
+  const colSum = new Array<number>(columns).fill(0)
+  for (const row of m) for (let t = 0; t < row.idx.length; t++) colSum[row.idx[t]] += row.val[t]
+  return m.map((row) => ({
+    idx: row.idx,
+    val: row.val.map((v, t) => (colSum[row.idx[t]] !== 0 ? divIntSum(v, colSum[row.idx[t]]) : v * ONE)),
+  }))
+}
+
+// `bonds_sparse_as_u16_proportion`: stored u16 / 65535 (not normalised).
+function u16RowToProportion(row: SparseRow): SparseRow {
+  return { idx: row.idx, val: row.val.map(u16ToProportion) }
+}
+
+function toU16Pairs(row: SparseRow): Array<[number, number]> {
+  return row.idx.map((j, t) => [j, proportionToU16(row.val[t])])
+}
+
+// ---------------------------------------------------------------- validation
+
+function fail(field: string, message: string, index?: number, value?: unknown): never {
+  throw new YumaError('INVALID_SNAPSHOT', `${field}: ${message}`, { field, index, value })
+}
+
+function isUint(x: unknown, max: number): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= max
+}
+
+function validateSnapshot(s: EpochSnapshot, h: YumaHyperparameters): number {
+  const n = s.n
+  if (!isUint(n, 65535)) fail('n', 'must be an integer in 0..65535', undefined, n)
+  if (!isUint(s.block, Number.MAX_SAFE_INTEGER)) fail('block', 'must be a non-negative safe integer', undefined, s.block)
+  const vec = (name: string, v: ArrayLike<unknown> | undefined): void => {
+    if (!v || v.length !== n) fail(name, `length must equal n = ${n}`)
+  }
+  vec('stakes', s.stakes)
+  vec('lastUpdate', s.lastUpdate)
+  vec('blockAtRegistration', s.blockAtRegistration)
+  vec('validatorPermit', s.validatorPermit)
+  if (!Array.isArray(s.weights)) fail('weights', 'must be an array of rows')
+  if (!Array.isArray(s.bonds)) fail('bonds', 'must be an array of rows')
+  s.stakes.forEach((x, i) => {
+    const ok = typeof x === 'bigint' ? x >= 0n && x < 1n << 63n : typeof x === 'number' && Number.isFinite(x) && x >= 0
+    if (!ok) fail('stakes', 'must be a finite non-negative amount below 2^63', i, x)
+  })
+  s.lastUpdate.forEach((x, i) => { if (!isUint(x, Number.MAX_SAFE_INTEGER)) fail('lastUpdate', 'must be a block number', i, x) })
+  s.blockAtRegistration.forEach((x, i) => {
+    if (!isUint(x, Number.MAX_SAFE_INTEGER)) fail('blockAtRegistration', 'must be a block number', i, x)
+  })
+  s.validatorPermit.forEach((x, i) => { if (typeof x !== 'boolean') fail('validatorPermit', 'must be boolean', i, x) })
+  const rows = (name: string, m: ReadonlyArray<U16Row | undefined>): void => {
+    m.forEach((row, i) => {
+      if (row === undefined) return
+      if (!Array.isArray(row)) fail(name, 'each row must be an array of [uid, u16] pairs', i)
+      const seen = new Set<number>()
+      for (const pair of row) {
+        if (!Array.isArray(pair) || !isUint(pair[0], 65535) || !isUint(pair[1], 65535)) {
+          fail(name, 'entries must be [uid, value] with u16 integers', i, pair)
+        }
+        if (seen.has(pair[0])) fail(name, 'duplicate uid in a row (the chain cannot store one)', i, pair[0])
+        seen.add(pair[0])
+      }
+    })
+  }
+  rows('weights', s.weights)
+  rows('bonds', s.bonds)
+  if (s.ownerUid !== undefined && s.ownerUid !== null && !isUint(s.ownerUid, 65535)) fail('ownerUid', 'must be a uid', undefined, s.ownerUid)
+  if (s.commitBlocks !== undefined) {
+    if (s.commitBlocks.length > n) fail('commitBlocks', 'longer than n')
+    s.commitBlocks.forEach((x, i) => {
+      if (x !== null && x !== undefined && !isUint(x, Number.MAX_SAFE_INTEGER)) fail('commitBlocks', 'must be a block or null', i, x)
+    })
+  }
+  if (s.lastMechanismStepBlock !== undefined && !isUint(s.lastMechanismStepBlock, Number.MAX_SAFE_INTEGER)) {
+    fail('lastMechanismStepBlock', 'must be a block number', undefined, s.lastMechanismStepBlock)
+  }
+  const e = s.emission
+  if (!(typeof e === 'bigint' ? e >= 0n && e < 1n << 64n : isUint(e, Number.MAX_SAFE_INTEGER))) {
+    fail('emission', 'must be a u64 amount', undefined, e)
+  }
+  const total = s.stakes.reduce<bigint>((a, x) => a + (typeof x === 'bigint' ? x : BigInt(Math.ceil(x))), 0n)
+  if (total >= 1n << 63n) fail('stakes', 'total stake must stay below 2^63 (I64F64 range)')
+  if (!isUint(h.tempo, 65535)) fail('hyperparameters.tempo', 'must be a u16', undefined, h.tempo)
+  for (const k of ['kappa', 'bondsPenalty', 'alphaLow', 'alphaHigh', 'maxAllowedValidators'] as const) {
+    if (!isUint(h[k], 65535)) fail(`hyperparameters.${k}`, 'must be a u16', undefined, h[k])
+  }
+  if (!isUint(h.bondsMovingAverage, Number.MAX_SAFE_INTEGER)) fail('hyperparameters.bondsMovingAverage', 'must be a u64', undefined, h.bondsMovingAverage)
+  if (!Number.isInteger(h.alphaSigmoidSteepness) || h.alphaSigmoidSteepness < -32768 || h.alphaSigmoidSteepness > 32767) {
+    fail('hyperparameters.alphaSigmoidSteepness', 'must be an i16', undefined, h.alphaSigmoidSteepness)
+  }
+  if (!isUint(h.activityCutoffFactorMilli, 0xffffffff)) fail('hyperparameters.activityCutoffFactorMilli', 'must be a u32')
+  if (h.activityCutoffBlocks !== undefined && !isUint(h.activityCutoffBlocks, Number.MAX_SAFE_INTEGER)) {
+    fail('hyperparameters.activityCutoffBlocks', 'must be a block count')
+  }
+  const st = h.stakeThreshold
+  if (!(typeof st === 'bigint' ? st >= 0n : isUint(st, Number.MAX_SAFE_INTEGER))) fail('hyperparameters.stakeThreshold', 'must be a u64')
+  return n
+}

@@ -1,0 +1,517 @@
+// Vector and sparse-matrix helpers of subtensor's epoch (`pallets/subtensor/src/epoch/math*`), the
+// deterministic weighted median and the Taylor `exp` of substrate-fixed. All values are I32F32 raw
+// integers held in JS numbers (see fixed.ts); each function mirrors the chain function named in its
+// comment, including entry order, which the sparse bond rules depend on.
+import {
+  HALF, ONE, ONE_N, I64_MAX, checkedAddN, checkedDivN, checkedMulN, satAdd, satAddN, satDivN, satMulN,
+  satSub, mul, safeDiv, checkedMulOrZero, sum,
+} from './fixed.ts'
+
+/** A sparse row: parallel arrays of column indices and I32F32 raw values, in chain order. */
+export interface SparseRow {
+  idx: number[]
+  val: number[]
+}
+export type SparseMatrix = SparseRow[]
+
+export function emptyRow(): SparseRow {
+  return { idx: [], val: [] }
+}
+
+export function cloneMatrix(m: SparseMatrix): SparseMatrix {
+  return m.map((r) => ({ idx: r.idx.slice(), val: r.val.slice() }))
+}
+
+// ---------------------------------------------------------------- exp (substrate-fixed)
+
+// e as substrate-fixed's I9F23 constant: consts::E (126 fractional bits) >> 103 = floor(e·2^23).
+const E_DIGITS = 2718281828459045235360287471352662497757n // e · 10^39
+const E_I9F23 = (E_DIGITS << 23n) / 10n ** 39n
+/** exp(1) as `transcendental::exp` returns it: the I9F23 constant widened to I32F32. */
+export const EXP_ONE_RAW = E_I9F23 << 9n
+
+/**
+ * `substrate_fixed::transcendental::exp` for I32F32 (raw BigInt in, raw BigInt out, null = Err):
+ * Taylor terms i = 2..31 on |x| with checked (floor) multiply and (truncating) divide, then the
+ * reciprocal for x < 0.
+ */
+export function expFixed(x: bigint): bigint | null {
+  if (x === 0n) return ONE_N
+  if (x === ONE_N) return EXP_ONE_RAW
+  const neg = x < 0n
+  const op = neg ? -x : x
+  let result: bigint | null = op + ONE_N
+  let term: bigint | null = op
+  for (let i = 2n; i < 32n; i++) {
+    term = checkedMulN(term, op)
+    if (term === null) return null
+    term = checkedDivN(term, i << 32n)
+    if (term === null) return null
+    result = checkedAddN(result, term)
+    if (result === null) return null
+  }
+  if (neg) return checkedDivN(ONE_N, result)
+  return result
+}
+
+/** `exp_safe` (math.rs): clamps x to [−20, 20]; on Err returns 0 (x ≤ 0) or I32F32::MAX. */
+export function expSafe(x: bigint): bigint {
+  const lo = -20n << 32n
+  const hi = 20n << 32n
+  const safe = x < lo ? lo : x > hi ? hi : x
+  const r = expFixed(safe)
+  if (r !== null) return r
+  return safe <= 0n ? 0n : I64_MAX
+}
+
+/** `clamp_i32f32`: value.min(high).max(low). */
+export function clamp(value: number, low: number, high: number): number {
+  const v = value < high ? value : high
+  return v > low ? v : low
+}
+
+/** Parameters of the liquid-alpha sigmoid, as I32F32 raw numbers. */
+export interface LiquidAlphaParams {
+  alphaLow: number
+  alphaHigh: number
+  /** `AlphaSigmoidSteepness` (i16) as I32F32 raw. */
+  steepness: number
+}
+
+/**
+ * `liquid_alpha_sigmoid`, given the combined difference (see `liquidAlphaDiff`):
+ * α = clamp(lo + σ·(hi − lo), lo, hi), σ = 1 / (1 + exp_safe((steepness / −100)·(diff − ½))).
+ */
+export function liquidAlphaFromDiff(diff: number, p: LiquidAlphaParams): number {
+  const k = satDivN(BigInt(p.steepness), -100n << 32n)
+  const x = satMulN(k, BigInt(satSub(diff, HALF)))
+  const sigmoid = satDivN(ONE_N, satAddN(ONE_N, expSafe(x)))
+  const alpha = satAdd(p.alphaLow, mul(Number(sigmoid), satSub(p.alphaHigh, p.alphaLow)))
+  return clamp(alpha, p.alphaLow, p.alphaHigh)
+}
+
+/** The difference the sigmoid sees: clamp(w − c, 0, 1) if w ≥ b, else clamp(b − w, 0, 1). */
+export function liquidAlphaDiff(consensus: number, weight: number, bond: number): number {
+  return weight >= bond ? clamp(satSub(weight, consensus), 0, ONE) : clamp(satSub(bond, weight), 0, ONE)
+}
+
+/** `liquid_alpha_sigmoid(consensus, weight, bond, lo, hi, steepness)`. */
+export function liquidAlphaSigmoid(consensus: number, weight: number, bond: number, p: LiquidAlphaParams): number {
+  return liquidAlphaFromDiff(liquidAlphaDiff(consensus, weight, bond), p)
+}
+
+// ---------------------------------------------------------------- vectors
+
+/** `inplace_normalize`: divide by the sum unless it is zero. */
+export function inplaceNormalize(x: number[]): void {
+  const s = sum(x)
+  if (s === 0) return
+  for (let i = 0; i < x.length; i++) x[i] = safeDiv(x[i], s)
+}
+
+/** `inplace_normalize_i32f32_with_sum`. */
+export function inplaceNormalizeWithSum(x: number[], s: number): void {
+  if (s === 0) return
+  for (let i = 0; i < x.length; i++) x[i] = safeDiv(x[i], s)
+}
+
+/** `is_topk_nonzero_i32f32`: stable ascending sort, the lowest n−k lose; zero never wins. */
+export function isTopkNonzero(vector: readonly number[], k: number): boolean[] {
+  const n = vector.length
+  const result = vector.map((v) => v !== 0)
+  if (n < k) return result
+  const idxs = Array.from({ length: n }, (_, i) => i)
+  idxs.sort((a, b) => (vector[a] - vector[b]) || (a - b)) // ties keep uid order (stable sort)
+  for (let t = 0; t < n - k; t++) result[idxs[t]] = false
+  return result
+}
+
+/** `is_zero`: the vector sums to zero. */
+export function isZero(x: readonly number[]): boolean {
+  return sum(x) === 0
+}
+
+/** `vec_mul` (checked multiply, 0 on overflow), truncated to the shorter length. */
+export function vecMul(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.min(a.length, b.length)
+  const out = new Array<number>(n)
+  for (let i = 0; i < n; i++) out[i] = checkedMulOrZero(a[i], b[i])
+  return out
+}
+
+// ---------------------------------------------------------------- weighted median
+
+/**
+ * `weighted_median`: deterministic quickselect over `score[off + idx]` weighted by `stake[idx]`.
+ * Pivot = score at the middle of the current index list; split into lower (<) and upper (>)
+ * ignoring equals; go lower if minority < lo + Σlower, else upper if hi − Σupper ≤ minority, else
+ * return the pivot. A safety limit of `idx.length` iterations returns 0, as on chain.
+ */
+export function weightedMedian(
+  stake: ArrayLike<number>,
+  score: ArrayLike<number>,
+  off: number,
+  partitionIdx: readonly number[],
+  minority: number,
+  partitionLo: number,
+  partitionHi: number,
+): number {
+  let current: number[] = partitionIdx as number[]
+  let counter = 0
+  const limit = partitionIdx.length
+  let lo = partitionLo
+  let hi = partitionHi
+  for (;;) {
+    const n = current.length
+    if (n === 0) return 0
+    if (n === 1) return score[off + current[0]]
+    const pivot = score[off + current[n >> 1]]
+    let loStake = 0
+    let hiStake = 0
+    const lower: number[] = []
+    const upper: number[] = []
+    for (let t = 0; t < n; t++) {
+      const idx = current[t]
+      const s = score[off + idx]
+      if (s === pivot) continue
+      if (s < pivot) {
+        loStake = satAdd(loStake, stake[idx])
+        lower.push(idx)
+      } else {
+        hiStake = satAdd(hiStake, stake[idx])
+        upper.push(idx)
+      }
+    }
+    if (minority < satAdd(lo, loStake) && lower.length > 0) {
+      current = lower
+      hi = satAdd(lo, loStake)
+    } else if (satSub(hi, hiStake) <= minority && upper.length > 0) {
+      current = upper
+      lo = satSub(hi, hiStake)
+    } else {
+      return pivot
+    }
+    counter++
+    if (counter > limit) break
+  }
+  return 0
+}
+
+/**
+ * `weighted_median_col_sparse`: per column, the stake-weighted median over rows with positive stake
+ * (stake re-normalised over those rows), `minority = Σstake − majority`.
+ */
+export function weightedMedianColSparse(
+  stake: readonly number[],
+  score: SparseMatrix,
+  columns: number,
+  majority: number,
+): number[] {
+  const useStake: number[] = []
+  for (const s of stake) if (s > 0) useStake.push(s)
+  inplaceNormalize(useStake)
+  const k = useStake.length
+  const stakeSum = sum(useStake)
+  const minority = satSub(stakeSum, majority)
+  const idx = Array.from({ length: k }, (_, i) => i)
+  // use_score: columns × k, column-major, prefilled with zeros.
+  const useScore = new Float64Array(columns * k)
+  let r = 0
+  const rows = Math.min(stake.length, score.length)
+  for (let i = 0; i < rows; i++) {
+    if (stake[i] > 0) {
+      const row = score[i]
+      for (let t = 0; t < row.idx.length; t++) {
+        const c = row.idx[t]
+        if (c < columns) useScore[c * k + r] = row.val[t]
+      }
+      r++
+    }
+  }
+  const median = new Array<number>(columns)
+  for (let c = 0; c < columns; c++) {
+    median[c] = weightedMedian(useStake, useScore, c * k, idx, minority, 0, stakeSum)
+  }
+  return median
+}
+
+// ---------------------------------------------------------------- sparse matrices
+
+/** `mask_rows_sparse`: masked (or missing-mask) rows become empty. */
+export function maskRowsSparse(mask: readonly boolean[], m: SparseMatrix): SparseMatrix {
+  return m.map((row, i) => ((mask[i] ?? true) ? emptyRow() : row))
+}
+
+/** `mask_diag_sparse` / `mask_diag_sparse_except_index`. */
+export function maskDiagSparse(m: SparseMatrix, exceptIndex: number | null): SparseMatrix {
+  return m.map((row, i) => filterRow(row, (j) => i !== j || (exceptIndex !== null && i === exceptIndex)))
+}
+
+/** `vec_mask_sparse_matrix`: drop (i, j) where maskFn(first[i], second[j]) (missing → 0). */
+export function vecMaskSparse(
+  m: SparseMatrix,
+  first: readonly number[],
+  second: readonly number[],
+  maskFn: (a: number, b: number) => boolean,
+): SparseMatrix {
+  return m.map((row, i) => {
+    const fv = first[i] ?? 0
+    return filterRow(row, (j) => !maskFn(fv, second[j] ?? 0))
+  })
+}
+
+/** `scalar_vec_mask_sparse_matrix`: drop (i, j) where maskFn(scalar, vector[j]) (missing → 0). */
+export function scalarVecMaskSparse(
+  m: SparseMatrix,
+  scalar: number,
+  vector: readonly number[],
+  maskFn: (a: number, b: number) => boolean,
+): SparseMatrix {
+  return m.map((row) => filterRow(row, (j) => !maskFn(scalar, vector[j] ?? 0)))
+}
+
+function filterRow(row: SparseRow, keep: (j: number) => boolean): SparseRow {
+  const out = emptyRow()
+  for (let t = 0; t < row.idx.length; t++) {
+    if (keep(row.idx[t])) {
+      out.idx.push(row.idx[t])
+      out.val.push(row.val[t])
+    }
+  }
+  return out
+}
+
+/** `col_clip_sparse`: min(w, c_j); an entry above a non-positive threshold is dropped. */
+export function colClipSparse(m: SparseMatrix, threshold: readonly number[]): SparseMatrix {
+  return m.map((row) => {
+    const out = emptyRow()
+    for (let t = 0; t < row.idx.length; t++) {
+      const j = row.idx[t]
+      const v = row.val[t]
+      const th = threshold[j] ?? 0
+      if (th < v) {
+        if (th > 0) {
+          out.idx.push(j)
+          out.val.push(th)
+        }
+      } else {
+        out.idx.push(j)
+        out.val.push(v)
+      }
+    }
+    return out
+  })
+}
+
+/** `row_sum_sparse`. */
+export function rowSumSparse(m: SparseMatrix): number[] {
+  return m.map((row) => sum(row.val))
+}
+
+/** `matmul_sparse`: r_j = Σ_i v_i · m_ij (saturating). */
+export function matmulSparse(m: SparseMatrix, vector: readonly number[], columns: number): number[] {
+  const result = new Array<number>(columns).fill(0)
+  for (let i = 0; i < m.length; i++) {
+    const scale = vector[i] ?? 0
+    const row = m[i]
+    for (let t = 0; t < row.idx.length; t++) {
+      const j = row.idx[t]
+      if (j < columns) result[j] = satAdd(result[j], mul(scale, row.val[t]))
+    }
+  }
+  return result
+}
+
+/** `matmul_transpose_sparse`: r_i = Σ_j v_j · m_ij (saturating). */
+export function matmulTransposeSparse(m: SparseMatrix, vector: readonly number[]): number[] {
+  return m.map((row) => {
+    let acc = 0
+    for (let t = 0; t < row.idx.length; t++) acc = satAdd(acc, mul(vector[row.idx[t]] ?? 0, row.val[t]))
+    return acc
+  })
+}
+
+/** `row_hadamard_sparse`: m_ij · v_i; stops at the shorter of rows and vector. */
+export function rowHadamardSparse(m: SparseMatrix, vector: readonly number[]): SparseMatrix {
+  const out: SparseMatrix = []
+  const rows = Math.min(m.length, vector.length)
+  for (let i = 0; i < rows; i++) {
+    const row = m[i]
+    const scale = vector[i]
+    out.push({ idx: row.idx.slice(), val: row.val.map((v) => mul(v, scale)) })
+  }
+  return out
+}
+
+/** `inplace_col_normalize_sparse`. */
+export function inplaceColNormalizeSparse(m: SparseMatrix, columns: number): void {
+  const colSum = new Array<number>(columns).fill(0)
+  for (const row of m) {
+    for (let t = 0; t < row.idx.length; t++) {
+      const j = row.idx[t]
+      if (j < columns) colSum[j] = satAdd(colSum[j], row.val[t])
+    }
+  }
+  for (const row of m) {
+    for (let t = 0; t < row.idx.length; t++) {
+      const d = colSum[row.idx[t]] ?? 0
+      if (d !== 0) row.val[t] = safeDiv(row.val[t], d)
+    }
+  }
+}
+
+/** `inplace_col_max_upscale_sparse`. */
+export function inplaceColMaxUpscaleSparse(m: SparseMatrix, columns: number): void {
+  const colMax = new Array<number>(columns).fill(0)
+  for (const row of m) {
+    for (let t = 0; t < row.idx.length; t++) {
+      const j = row.idx[t]
+      if (j < columns && colMax[j] < row.val[t]) colMax[j] = row.val[t]
+    }
+  }
+  for (const row of m) {
+    for (let t = 0; t < row.idx.length; t++) {
+      const mx = colMax[row.idx[t]] ?? 0
+      if (mx !== 0) row.val[t] = safeDiv(row.val[t], mx)
+    }
+  }
+}
+
+/**
+ * `interpolate_sparse`: a + ratio·(b − a) per cell over dense rows (later duplicates win), keeping
+ * only positive results in ascending column order; ratio 0 / 1 return a / b unchanged.
+ */
+export function interpolateSparse(a: SparseMatrix, b: SparseMatrix, columns: number, ratio: number): SparseMatrix {
+  if (ratio === 0) return a
+  if (ratio === ONE) return b
+  if (a.length !== b.length) return b
+  const row1 = new Float64Array(columns)
+  const row2 = new Float64Array(columns)
+  const seen = new Uint8Array(columns)
+  return a.map((ra, i) => {
+    const rb = b[i]
+    const touched: number[] = []
+    for (const [row, dense] of [[ra, row1], [rb, row2]] as const) {
+      for (let t = 0; t < row.idx.length; t++) {
+        const j = row.idx[t]
+        if (j >= columns) continue
+        dense[j] = row.val[t]
+        if (!seen[j]) { seen[j] = 1; touched.push(j) }
+      }
+    }
+    touched.sort((x, y) => x - y)
+    const out = emptyRow()
+    for (const j of touched) {
+      const v1 = row1[j]
+      const v = satAdd(v1, mul(ratio, satSub(row2[j], v1)))
+      if (v > 0) { out.idx.push(j); out.val.push(v) }
+      row1[j] = 0; row2[j] = 0; seen[j] = 0
+    }
+    return out
+  })
+}
+
+/**
+ * `mat_ema_sparse`: α·new + (1−α)·old over a dense row of n = rows columns, keeping positive
+ * cells in ascending column order.
+ */
+export function matEmaSparse(next: SparseMatrix, old: SparseMatrix, alpha: number): SparseMatrix {
+  const n = next.length
+  const oneMinus = satSub(ONE, alpha)
+  const acc = new Float64Array(n)
+  const seen = new Uint8Array(n)
+  return next.map((nrow, i) => {
+    const touched: number[] = []
+    const orow = old[i] ?? emptyRow()
+    for (const [row, a] of [[nrow, alpha], [orow, oneMinus]] as const) {
+      for (let t = 0; t < row.idx.length; t++) {
+        const j = row.idx[t]
+        if (j >= n) continue
+        acc[j] = satAdd(acc[j], mul(a, row.val[t]))
+        if (!seen[j]) { seen[j] = 1; touched.push(j) }
+      }
+    }
+    touched.sort((x, y) => x - y)
+    const out = emptyRow()
+    for (const j of touched) {
+      if (acc[j] > 0) { out.idx.push(j); out.val.push(acc[j]) }
+      acc[j] = 0; seen[j] = 0
+    }
+    return out
+  })
+}
+
+/**
+ * Value the chain's peekable merge in `liquid_alpha_matrix_sparse` reads for column j of a row.
+ * For rows sorted by column it is a plain lookup; unsorted rows replay the merge exactly.
+ */
+export function mergeLookup(row: SparseRow, columns: number): (j: number) => number {
+  let sorted = true
+  for (let t = 1; t < row.idx.length; t++) if (row.idx[t] <= row.idx[t - 1]) { sorted = false; break }
+  if (sorted) {
+    const map = new Map<number, number>()
+    for (let t = 0; t < row.idx.length; t++) map.set(row.idx[t], row.val[t])
+    return (j) => map.get(j) ?? 0
+  }
+  const seenAt = new Map<number, number>()
+  let p = 0
+  for (let j = 0; j < columns; j++) {
+    while (p < row.idx.length && row.idx[p] < j) p++
+    if (p < row.idx.length && row.idx[p] === j) seenAt.set(j, row.val[p])
+  }
+  return (j) => seenAt.get(j) ?? 0
+}
+
+/**
+ * `mat_ema_alpha_sparse` with α from `liquid_alpha_matrix_sparse`: per row, old cells decay by
+ * (1 − α_ij), then only the columns present in the new row are emitted as
+ * min(1, decayed + max(0, α_ij·w_ij)) when positive — omitting a miner drops the bond.
+ */
+export function matEmaAlphaSparse(
+  next: SparseMatrix,
+  old: SparseMatrix,
+  consensus: readonly number[],
+  p: LiquidAlphaParams,
+): SparseMatrix {
+  const columns = consensus.length
+  const memo = new Map<number, number>()
+  const alphaOf = (diff: number): number => {
+    let a = memo.get(diff)
+    if (a === undefined) { a = liquidAlphaFromDiff(diff, p); memo.set(diff, a) }
+    return a
+  }
+  return next.map((nrow, i) => {
+    const orow = old[i] ?? emptyRow()
+    const weightAt = mergeLookup(nrow, columns)
+    const bondAt = mergeLookup(orow, columns)
+    const alphaAt = (j: number): number => alphaOf(liquidAlphaDiff(consensus[j], weightAt(j), bondAt(j)))
+    const decayed = new Map<number, number>()
+    for (let t = 0; t < orow.idx.length; t++) {
+      const j = orow.idx[t]
+      if (j < columns) decayed.set(j, mul(satSub(ONE, alphaAt(j)), orow.val[t]))
+    }
+    const out = emptyRow()
+    for (let t = 0; t < nrow.idx.length; t++) {
+      const j = nrow.idx[t]
+      if (j >= columns) continue
+      const inc = Math.max(mul(alphaAt(j), nrow.val[t]), 0)
+      const v = Math.min(satAdd(decayed.get(j) ?? 0, inc), ONE)
+      if (v > 0) { out.idx.push(j); out.val.push(v) }
+    }
+    return out
+  })
+}
+
+/** `mat_vec_mul_sparse`: m_ij · v_j, dropping zero products. */
+export function matVecMulSparse(m: SparseMatrix, vector: readonly number[]): SparseMatrix {
+  return m.map((row) => {
+    const out = emptyRow()
+    for (let t = 0; t < row.idx.length; t++) {
+      const j = row.idx[t]
+      if (j >= vector.length) continue
+      const v = mul(row.val[t], vector[j])
+      if (v !== 0) { out.idx.push(j); out.val.push(v) }
+    }
+    return out
+  })
+}
