@@ -78,8 +78,8 @@ export function vecU16MaxUpscaleToU16(values: readonly number[]): number[] {
   return vecMaxUpscaleToU16(values.map((v) => BigInt(v) * ONE_N))
 }
 
-// numpy's float32 `add.reduce` on a contiguous array: the first element, plus the pairwise sum of
-// the rest (8 accumulators per 128-element block), every addition rounded to float32.
+// numpy's float32 `add.reduce` on a contiguous array: pairwise summation (8 accumulators per
+// block of at most 128 elements, halves above that), every addition rounded to float32.
 function pairwiseF32(a: Float32Array, start: number, n: number): number {
   const f = Math.fround
   if (n < 8) {
@@ -103,14 +103,14 @@ function pairwiseF32(a: Float32Array, start: number, n: number): number {
 
 /** `np.sum` of a float32 vector as numpy computes it. */
 export function numpySumF32(a: Float32Array): number {
-  if (a.length === 0) return 0
-  return Math.fround(a[0] + pairwiseF32(a, 1, a.length - 1))
+  return pairwiseF32(a, 0, a.length)
 }
 
 /**
  * The SDK's `normalize_max_weight(x, limit)` in float32 with numpy 2 promotion rules: uniform if the
  * sum is 0 or n·limit ≤ 1; plain normalisation if no estimate exceeds the limit; otherwise find the
- * cutoff from the sorted cumulative sum, clip at it and renormalise.
+ * cutoff from the sorted cumulative sum, clip at it and renormalise. The cutoff is a float64 (numpy
+ * promotes it through the np.int64 count), every other step is float32.
  */
 export function normalizeMaxWeight(x: readonly number[] | Float32Array, limit = 0.1): Float32Array {
   const f = Math.fround
@@ -139,10 +139,10 @@ export function normalizeMaxWeight(x: readonly number[] | Float32Array, limit = 
   }
   const last = cumsum[(nValues - 1 + n) % n] // Python's cumsum[-1] when nValues is 0
   const num = f(f(lim * last) - eps)
-  const den = f(1 - limit * (n - nValues))
-  const cutoffScale = f(num / den)
-  const cutoff = f(cutoffScale * vsum)
-  for (let i = 0; i < n; i++) if (weights[i] > cutoff) weights[i] = cutoff
+  // n_values is an np.int64, so the denominator is a float64 scalar and promotes the cutoff.
+  const cutoffScale = num / (1 - limit * (n - nValues))
+  const cutoff = cutoffScale * vsum
+  for (let i = 0; i < n; i++) if (weights[i] > cutoff) weights[i] = f(cutoff)
   const s = numpySumF32(weights)
   return weights.map((v) => f(v / s))
 }
