@@ -56,7 +56,9 @@ export function detectCopies (candidates: readonly CopyCandidate[], options: Cop
   const o = resolved(options)
   const live = candidates.filter((c) => l2norm(c.update) > 0)
   const k = live.length > 0 ? Math.max(1, Math.round(live[0].update.length * o.topKFraction)) : 1
-  const tops = live.map((c) => topKIndices(c.update, k))
+  // Top-k sets are computed lazily: overlap only matters for pairs whose cosine is already high (see isCopy).
+  const tops: Array<Uint32Array | undefined> = []
+  const top = (i: number): Uint32Array => (tops[i] ??= topKIndices(live[i].update, k))
   const found = new Map<number, CopyFinding>()
   const record = (payer: CopyCandidate, orig: CopyCandidate, cos: number, overlap: number): void => {
     const prev = found.get(payer.uid)
@@ -66,7 +68,8 @@ export function detectCopies (candidates: readonly CopyCandidate[], options: Cop
   for (let i = 0; i < live.length; i++) {
     for (let j = i + 1; j < live.length; j++) {
       const cos = cosine(live[i].update, live[j].update)
-      const overlap = indexOverlap(tops[i], tops[j])
+      if (cos < Math.min(o.cosine, o.overlapCosine)) continue
+      const overlap = indexOverlap(top(i), top(j))
       if (!isCopy(cos, overlap, o)) continue
       const a = live[i]; const b = live[j]
       if (a.arrivalMs <= b.arrivalMs) record(b, a, cos, overlap)
@@ -95,13 +98,22 @@ export function detectReplays (
   const o = resolved(options)
   const out: ReplayFinding[] = []
   const live = earlier.filter((e) => l2norm(e.update) > 0)
+  if (live.length === 0) return out
+  // Top-k sets are computed once per vector: sorting dominates the cost on large models.
+  const k = Math.max(1, Math.round(live[0].update.length * o.topKFraction))
+  const liveTops = live.map((e) => topKIndices(e.update, k))
   for (const c of current) {
     if (l2norm(c.update) === 0) continue
-    for (const e of live) {
+    let top: Uint32Array | null = null
+    for (const [j, e] of live.entries()) {
       if (e.update.length !== c.update.length) continue
-      const s = similarity(c.update, e.update, o.topKFraction)
-      if (isCopy(s.cosine, s.overlap, o)) {
-        out.push({ uid: c.uid, of: e.uid, ofRound: e.round, cosine: s.cosine, overlap: s.overlap })
+      const cos = cosine(c.update, e.update)
+      // Overlap only matters with a high enough cosine (see isCopy), so skip the top-k otherwise.
+      if (cos < Math.min(o.cosine, o.overlapCosine)) continue
+      top ??= topKIndices(c.update, k)
+      const overlap = indexOverlap(top, liveTops[j])
+      if (isCopy(cos, overlap, o)) {
+        out.push({ uid: c.uid, of: e.uid, ofRound: e.round, cosine: cos, overlap })
         break
       }
     }

@@ -84,7 +84,7 @@ export function updateEma (state: EmaState, scores: readonly { uid: number, scor
 }
 
 export interface WeightOptions {
-  /** Uids whose EMA is below this fraction of the largest EMA get weight 0 (default 0.5). */
+  /** Uids whose EMA is below this fraction of the largest EMA get weight 0 (default 0.3). */
   relativeFloor?: number
   /** Raise the surviving EMAs to this power before normalising (default 1). */
   power?: number
@@ -96,7 +96,7 @@ export interface WeightOptions {
  * All zero: empty lists (the SDK then sets no weights).
  */
 export function emaToWeights (values: Record<string, number>, options: WeightOptions = {}): { uids: number[], weights: number[] } {
-  const floor = options.relativeFloor ?? 0.5
+  const floor = options.relativeFloor ?? 0.3
   const power = options.power ?? 1
   check(floor >= 0 && floor <= 1, 'relativeFloor must lie in [0, 1]', { floor })
   check(power > 0, 'power must be positive', { power })
