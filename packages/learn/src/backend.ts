@@ -131,6 +131,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Doc
 }
 
 function buildReport(backend: BackendChoice, tfBackend: string, tried: BackendAttempt[], selectedBy: DoctorReport['selectedBy']): DoctorReport {
+  // production mode: skips tfjs's debug checks and its "install tfjs-node" console banner (doctor() says it better)
+  tf.enableProdMode()
   if (!kernelsDone.has(tfBackend)) kernelsDone.set(tfBackend, tfBackend === 'tensorflow' ? [] : registerTrainingKernels(tfBackend))
   const gpu = tfBackend === 'tensorflow' && gpuFlag()
   const threads = tfBackend === 'wasm' ? getThreadsCount() : tfBackend === 'cpu' ? 1 : availableParallelism()

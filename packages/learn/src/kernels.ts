@@ -10,8 +10,15 @@ type Info = tf.TensorInfo
 
 const isOne = (s: number | number[]): boolean => (Array.isArray(s) ? s.every((v) => v === 1) : s === 1)
 
+/**
+ * A Tensor view of a kernel input. makeTensorFromTensorInfo does not raise the backend's reference count but disposing
+ * the view lowers it, so raise it here: otherwise the view's disposal frees an input another gradient still reads.
+ */
 function tensorOf(info: Info): tf.Tensor {
-  return tf.engine().makeTensorFromTensorInfo(info)
+  const backend = tf.backend()
+  const t = tf.engine().makeTensorFromTensorInfo(info, backend)
+  ;(backend as unknown as { incRef(dataId: object): void }).incRef(info.dataId)
+  return t
 }
 
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]]
