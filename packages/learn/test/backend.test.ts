@@ -91,8 +91,8 @@ describe('registered convolution gradients', () => {
       await initBackend({ backend: b })
       for (const c of configs) {
         tf.tidy(() => {
-          const x = tf.randomUniform(c.shape as unknown as number[], -1, 1, 'float32', 1) as tf.Tensor4D
-          const w = tf.randomUniform(c.k as unknown as number[], -1, 1, 'float32', 2) as tf.Tensor4D
+          const x = tf.randomUniform(c.shape as unknown as [number, number, number, number], -1, 1, 'float32', 1) as tf.Tensor4D
+          const w = tf.randomUniform(c.k as unknown as [number, number, number, number], -1, 1, 'float32', 2) as tf.Tensor4D
           const y = tf.conv2d(x, w, c.s, c.pad)
           const g = tf.randomUniform(y.shape, -1, 1, 'float32', 3) as tf.Tensor4D
           const [dx, dw] = tf.grads((a: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, bb as tf.Tensor4D, c.s, c.pad), g)))([x, w])
