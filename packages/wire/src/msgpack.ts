@@ -42,9 +42,15 @@ function malformed(reason: string, at: number): never {
   throw new WireError('MALFORMED', `${reason} at byte ${at}`)
 }
 
-/** Encodes a wire object (already validated, typed arrays already turned into byte views). */
+/**
+ * Encodes a wire object (already validated, typed arrays already turned into byte views). msgpackr packs into a shared,
+ * reused buffer; the result is copied into its own exactly-sized ArrayBuffer so callers may keep, transfer or detach it.
+ */
 export function packWire(obj: Record<string, unknown>): Uint8Array {
-  return packr.pack(obj)
+  const shared = packr.pack(obj)
+  const out = new Uint8Array(shared.byteLength)
+  out.set(shared)
+  return out
 }
 
 /**
@@ -145,7 +151,8 @@ export function scanWire(buf: Uint8Array): void {
 export function unpackWire(buf: Uint8Array): unknown {
   scanWire(buf)
   try {
-    return packr.unpack(buf)
+    // msgpackr caches a DataView as a property on its input: hand it a throwaway view, not the caller's array
+    return packr.unpack(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength))
   } catch (e) {
     // the scan admits only well-formed input; this is a second line of defence, not an expected path
     throw new WireError('MALFORMED', `msgpack decode failed: ${(e as Error).message}`)

@@ -6,7 +6,7 @@ import {
   MAX_GOSSIP_MESSAGE_BYTES, MAX_MESSAGE_BYTES, MESSAGE_KINDS, GOSSIP_KINDS, PROTOCOLS, PROTOCOL_KINDS, signIdentity,
   signRanking, verifyIdentity, verifyRanking, wireReady, WireError, isWireError, scanWire, GRADIENT_HEADER_RESERVE,
 } from '../src/index.ts'
-import type { GradientMessage, MessageKind, MessageMap, WireErrorCode } from '../src/index.ts'
+import type { CompressedTensor, GradientMessage, MessageKind, MessageMap, WireErrorCode } from '../src/index.ts'
 import { sampleSigner, samplePeerId, validSamples } from './samples.ts'
 
 const samples = validSamples()
@@ -80,16 +80,16 @@ describe('encode refuses invalid messages', () => {
     throwsCode(() => encodeGradient({ ...g, chunk: { index: 2, count: 2, offset: 0, total: 16 } }), 'BAD_FIELD', 'chunk.index')
     throwsCode(() => encodeGradient({ ...g, chunk: { index: 0, count: 2, offset: 8, total: 16 } }), 'BAD_FIELD', 'chunk.offset')
     if (g.tensor.format !== 'topk') throw new Error('sample changed')
-    throwsCode(() => encodeGradient({ ...g, tensor: { ...g.tensor, indices: Uint32Array.of(1, 1, 9, 15) } }), 'BAD_FIELD', 'tensor.indices')
-    throwsCode(() => encodeGradient({ ...g, tensor: { ...g.tensor, scales: Float32Array.of(1) } }), 'BAD_FIELD', 'tensor.scales')
-    throwsCode(() => encodeGradient({ ...g, tensor: { ...g.tensor, scales: Float32Array.of(1, -1) } }), 'BAD_FIELD', 'tensor.scales')
-    throwsCode(() => encodeGradient({ ...g, tensor: { ...g.tensor, values: Uint8Array.of(1, 2, 3, 4) } }), 'BAD_FIELD', 'tensor.values')
+    throwsCode(() => encodeGradient({ ...g, tensor: { ...g.tensor, indices: Uint32Array.of(1, 1, 9, 15) } as CompressedTensor }), 'BAD_FIELD', 'tensor.indices')
+    throwsCode(() => encodeGradient({ ...g, tensor: { ...g.tensor, scales: Float32Array.of(1) } as CompressedTensor }), 'BAD_FIELD', 'tensor.scales')
+    throwsCode(() => encodeGradient({ ...g, tensor: { ...g.tensor, scales: Float32Array.of(1, -1) } as CompressedTensor }), 'BAD_FIELD', 'tensor.scales')
+    throwsCode(() => encodeGradient({ ...g, tensor: { ...g.tensor, values: Uint8Array.of(1, 2, 3, 4) } as unknown as CompressedTensor }), 'BAD_FIELD', 'tensor.values')
     // 2-bit: 5 codes need 2 bytes; the unused high bits of the last byte must be zero
     const two = sample<'gradient'>('gradient-topk2-chunked')
     if (two.tensor.format !== 'topk') throw new Error('sample changed')
     const bad = Uint8Array.from(two.tensor.values)
     bad[1] |= 0b100
-    throwsCode(() => encodeGradient({ ...two, tensor: { ...two.tensor, values: bad } }), 'BAD_FIELD', 'tensor.values')
+    throwsCode(() => encodeGradient({ ...two, tensor: { ...two.tensor, values: bad } as CompressedTensor }), 'BAD_FIELD', 'tensor.values')
   })
 
   test('a tensor too big for the gossip limit is OVERSIZE on encode', () => {
@@ -111,7 +111,7 @@ describe('decode', () => {
     for (const kind of MESSAGE_KINDS) {
       throwsCode(() => decode(kind, new Uint8Array(MAX_MESSAGE_BYTES[kind] + 1)), 'OVERSIZE')
     }
-    throwsCode(() => decode('identity', encode('query', sample('query'))), 'BAD_KIND')
+    throwsCode(() => decode('identity', encode('query', sample<'query'>('query'))), 'BAD_KIND')
   })
 
   test('non-Uint8Array input and empty input', () => {
@@ -143,12 +143,12 @@ describe('decode', () => {
   })
 
   test('decodeReply gives the response or the error message', () => {
-    const ok = decodeReply('checkpoint-chunk', encode('checkpoint-chunk', sample('checkpoint-chunk')))
+    const ok = decodeReply('checkpoint-chunk', encode('checkpoint-chunk', sample<'checkpoint-chunk'>('checkpoint-chunk')))
     assert.equal(ok.ok, true)
     const err = decodeReply('checkpoint-chunk', encodeRpcError({ code: 'RATE_LIMITED', message: 'slow down' }))
     assert.deepStrictEqual(err, { ok: false, error: { code: 'RATE_LIMITED', message: 'slow down' } })
-    throwsCode(() => decodeReply('checkpoint-chunk', encode('status', sample('status'))), 'BAD_KIND')
-    throwsCode(() => decodeAny(encode('status', sample('status')), ['gradient']), 'BAD_KIND')
+    throwsCode(() => decodeReply('checkpoint-chunk', encode('status', sample<'status'>('status'))), 'BAD_KIND')
+    throwsCode(() => decodeAny(encode('status', sample<'status'>('status')), ['gradient']), 'BAD_KIND')
   })
 
   test('WireError crosses a structured-clone boundary and is recognisable', () => {
