@@ -2,14 +2,13 @@
 // snapshot of subnet state to the per-uid terms the chain persists. See YUMA.md §1.2.
 import { YumaError } from './errors.ts'
 import {
-  ONE, divIntSum, fixed64To32N, fixed64ToU64N, proportionOfAmount, proportionToU16, safeDiv64N, satAdd,
+  ONE, divIntSum, mul, safeDiv, fixed64To32N, fixed64ToU64N, proportionOfAmount, proportionToU16, safeDiv64N, satAdd,
   satSub, sum, toFloat, toI64F64, u16ToProportion,
 } from './fixed.ts'
 import {
-  type LiquidAlphaParams, type SparseMatrix, type SparseRow, colClipSparse, emptyRow, inplaceColMaxUpscaleSparse,
+  type LiquidAlphaParams, type SparseMatrix, type SparseRow, RowBuilder, colClipSparse, emptyRow, inplaceColMaxUpscaleSparse,
   inplaceColNormalizeSparse, inplaceNormalize, inplaceNormalizeWithSum, interpolateSparse, isTopkNonzero, isZero,
-  maskDiagSparse, maskRowsSparse, matEmaAlphaSparse, matEmaSparse, matVecMulSparse, matmulSparse,
-  matmulTransposeSparse, rowHadamardSparse, rowSumSparse, scalarVecMaskSparse, vecMaskSparse, vecMul,
+  matEmaAlphaSparse, matEmaSparse, matmulSparse, matmulTransposeSparse, rowHadamardSparse, rowSumSparse, vecMul,
   weightedMedianColSparse,
 } from './math.ts'
 
@@ -187,16 +186,15 @@ export function epoch(snapshot: EpochSnapshot): EpochResult {
   const activeStake = stake.map((s, i) => (inactive[i] || forbids[i] ? 0 : s))
   inplaceNormalize(activeStake)
 
-  // 5. Weights: load (u16 as integer I32F32), masks, row-normalise.
-  let w = loadRows(snapshot.weights, n, true)
-  w = maskRowsSparse(forbids, w)
-  w = maskDiagSparse(w, ownerUid)
-  w = vecMaskSparse(w, lastUpdate, reg, (updated, registered) => updated <= registered)
-  if (h.commitRevealWeightsEnabled) {
-    const commit = Array.from({ length: n }, (_, i) => snapshot.commitBlocks?.[i] ?? Infinity)
-    w = vecMaskSparse(w, commit, reg, (cb, r) => cb < r)
-  }
-  const weights = rowNormalizeU16(w)
+  // 5. Weights: load (u16 as integer I32F32), masks, row-normalise. The chain's four filters
+  // (mask_rows_sparse, mask_diag_sparse[_except_index], outdated and commit-reveal
+  // vec_mask_sparse_matrix) keep entry order, so they are applied in one pass.
+  const commit = h.commitRevealWeightsEnabled
+    ? Array.from({ length: n }, (_, i) => snapshot.commitBlocks?.[i] ?? Infinity)
+    : null
+  const weights = loadRows(snapshot.weights, n, (i, j) =>
+    !forbids[i] && (i !== j || i === ownerUid) && !(lastUpdate[i] <= reg[j]) && !(commit !== null && commit[i] < reg[j]))
+  rowNormalizeU16(weights)
 
   // 6–8. Consensus, clip, validator trust.
   const kappa = u16ToProportion(h.kappa)
@@ -218,9 +216,11 @@ export function epoch(snapshot: EpochSnapshot): EpochResult {
   const alpha = bondsMovingAverageAlpha(h.bondsMovingAverage)
   let dividends: number[]
   let emaBonds: SparseMatrix
+  // Bond columns of uids registered since the last step are dropped (scalar_vec_mask_sparse_matrix).
+  const bondKept = (_i: number, j: number): boolean => !(lastTempo <= reg[j])
   if (h.yuma3On) {
-    let bonds = loadRows(snapshot.bonds, n, false).map(u16RowToProportion)
-    bonds = scalarVecMaskSparse(bonds, lastTempo, reg, (lt, r) => lt <= r)
+    const bonds = loadRows(snapshot.bonds, n, bondKept)
+    for (const row of bonds) for (let t = 0; t < row.val.length; t++) row.val[t] = u16ToProportion(row.val[t])
     if (h.liquidAlphaOn && consensus.some((c) => c !== 0)) {
       const p: LiquidAlphaParams = {
         alphaLow: u16ToProportion(h.alphaLow),
@@ -231,14 +231,22 @@ export function epoch(snapshot: EpochSnapshot): EpochResult {
     } else {
       emaBonds = matEmaSparse(weightsForBonds, bonds, alpha)
     }
-    const norm = emaBonds.map((r) => ({ idx: r.idx.slice(), val: r.val.slice() }))
-    inplaceColNormalizeSparse(norm, n)
-    const perValidator = rowSumSparse(matVecMulSparse(norm, incentive))
+    // D_i = A_i · Σ_j col_norm(EMA)_ij · I_j (row_sum of mat_vec_mul_sparse; its dropped zero
+    // products add nothing), then normalised.
+    const colSum = columnSums(emaBonds, n)
+    const perValidator = emaBonds.map((row) => {
+      let acc = 0
+      for (let t = 0; t < row.idx.length; t++) {
+        const j = row.idx[t]
+        const d = colSum[j]
+        acc += mul(d !== 0 ? safeDiv(row.val[t], d) : row.val[t], incentive[j])
+      }
+      return acc
+    })
     dividends = vecMul(perValidator, activeStake)
     inplaceNormalize(dividends)
   } else {
-    let bonds = loadRows(snapshot.bonds, n, false)
-    bonds = scalarVecMaskSparse(bonds, lastTempo, reg, (lt, r) => lt <= r)
+    const bonds = loadRows(snapshot.bonds, n, bondKept)
     const bondsNorm = colNormalizeU16(bonds, n)
     const delta = rowHadamardSparse(weightsForBonds, activeStake)
     inplaceColNormalizeSparse(delta, n)
@@ -314,28 +322,36 @@ export function bondsMovingAverageAlpha(bma: number): number {
 
 // Loads u16 rows as I32F32 integers (value·2^32 is kept as the bare u16 until normalisation:
 // raw sums of u16 rows exceed 2^53, so the division is done on the integers; see divIntSum).
-function loadRows(rows: ReadonlyArray<U16Row | undefined>, n: number, filterCols: boolean): SparseMatrix {
-  const out: SparseMatrix = Array.from({ length: n }, emptyRow)
-  for (let i = 0; i < Math.min(rows.length, n); i++) {
-    const row = rows[i]
-    if (!row) continue
-    for (const [j, v] of row) {
-      if (filterCols && j >= n) continue // get_weights_sparse filters uid_j < n
-      if (j >= n) continue // bonds beyond n never survive the bond EMA (see README)
-      out[i].idx.push(j)
-      out[i].val.push(v) // integer u16 for now
+// Rows ≥ n and uids ≥ n are ignored (get_weights_sparse filters them; bonds beyond n never survive
+// the bond EMA, which only writes columns < n).
+function loadRows(rows: ReadonlyArray<U16Row | undefined>, n: number, keep: (i: number, j: number) => boolean): SparseMatrix {
+  const out: SparseMatrix = new Array(n)
+  const b = new RowBuilder(n)
+  for (let i = 0; i < n; i++) {
+    const row = i < rows.length ? rows[i] : undefined
+    if (row) {
+      for (let t = 0; t < row.length; t++) {
+        const j = row[t][0]
+        if (j < n && keep(i, j)) b.push(j, row[t][1])
+      }
     }
+    out[i] = b.finish()
   }
   return out
 }
 
 // `inplace_row_normalize_sparse` on rows whose values are u16 integers standing for value·2^32.
-function rowNormalizeU16(m: SparseMatrix): SparseMatrix {
-  return m.map((row) => {
+function rowNormalizeU16(m: SparseMatrix): void {
+  for (const row of m) {
     const s = sum(row.val)
-    const val = s > 0 ? row.val.map((v) => divIntSum(v, s)) : row.val.map((v) => v * ONE)
-    return { idx: row.idx, val }
-  })
+    for (let t = 0; t < row.val.length; t++) row.val[t] = s > 0 ? divIntSum(row.val[t], s) : row.val[t] * ONE
+  }
+}
+
+function columnSums(m: SparseMatrix, columns: number): number[] {
+  const colSum = new Array<number>(columns).fill(0)
+  for (const row of m) for (let t = 0; t < row.idx.length; t++) colSum[row.idx[t]] = satAdd(colSum[row.idx[t]], row.val[t])
+  return colSum
 }
 
 // `inplace_col_normalize_sparse` on rows of u16 integers standing for value·2^32.
@@ -348,13 +364,10 @@ function colNormalizeU16(m: SparseMatrix, columns: number): SparseMatrix {
   }))
 }
 
-// `bonds_sparse_as_u16_proportion`: stored u16 / 65535 (not normalised).
-function u16RowToProportion(row: SparseRow): SparseRow {
-  return { idx: row.idx, val: row.val.map(u16ToProportion) }
-}
-
 function toU16Pairs(row: SparseRow): Array<[number, number]> {
-  return row.idx.map((j, t) => [j, proportionToU16(row.val[t])])
+  const out = new Array<[number, number]>(row.idx.length)
+  for (let t = 0; t < row.idx.length; t++) out[t] = [row.idx[t], proportionToU16(row.val[t])]
+  return out
 }
 
 // ---------------------------------------------------------------- validation
@@ -389,19 +402,23 @@ function validateSnapshot(s: EpochSnapshot, h: YumaHyperparameters): number {
     if (!isUint(x, Number.MAX_SAFE_INTEGER)) fail('blockAtRegistration', 'must be a block number', i, x)
   })
   s.validatorPermit.forEach((x, i) => { if (typeof x !== 'boolean') fail('validatorPermit', 'must be boolean', i, x) })
+  const stamp = new Int32Array(65536).fill(-1)
+  let stampGen = 0
   const rows = (name: string, m: ReadonlyArray<U16Row | undefined>): void => {
-    m.forEach((row, i) => {
-      if (row === undefined) return
+    for (let i = 0; i < m.length; i++) {
+      const row = m[i]
+      if (row === undefined) continue
       if (!Array.isArray(row)) fail(name, 'each row must be an array of [uid, u16] pairs', i)
-      const seen = new Set<number>()
-      for (const pair of row) {
-        if (!Array.isArray(pair) || !isUint(pair[0], 65535) || !isUint(pair[1], 65535)) {
-          fail(name, 'entries must be [uid, value] with u16 integers', i, pair)
-        }
-        if (seen.has(pair[0])) fail(name, 'duplicate uid in a row (the chain cannot store one)', i, pair[0])
-        seen.add(pair[0])
+      stampGen++
+      for (let t = 0; t < row.length; t++) {
+        const pair = row[t]
+        const j = pair?.[0]
+        const v = pair?.[1]
+        if (!(isUint(j, 65535) && isUint(v, 65535))) fail(name, 'entries must be [uid, value] with u16 integers', i, pair)
+        if (stamp[j] === stampGen) fail(name, 'duplicate uid in a row (the chain cannot store one)', i, j)
+        stamp[j] = stampGen
       }
-    })
+    }
   }
   rows('weights', s.weights)
   rows('bonds', s.bonds)

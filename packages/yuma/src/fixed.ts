@@ -185,20 +185,25 @@ export function mul(a: number, b: number): number {
 
 /**
  * I32F32 `safe_div` on raw numbers: trunc(a·2^32 / b), 0 on division by zero or overflow. Fast
- * path for 0 ≤ a < 2^36, 0 < b < 2^36 with a quotient below 2^52; otherwise the BigInt reference.
+ * path for non-negative a < 2^44, 0 < b < 2^44 with a quotient below 2^52: long division in two
+ * 16-bit steps (b < 2^36) or four 8-bit steps, every partial dividend below 2^52; otherwise the
+ * BigInt reference.
  */
 export function safeDiv(a: number, b: number): number {
-  if (b === 0) return 0
-  if (a === 0) return 0
-  if (a > 0 && b > 0 && a < 68719476736 && b < 68719476736) {
-    // Long division in two 16-bit steps; each dividend stays below 2^53.
-    const n1 = a * TWO16
-    const q1 = floorDivInt(n1, b)
-    const r1 = n1 - q1 * b
-    if (q1 < 2 ** 36) {
-      const n2 = r1 * TWO16
-      const q2 = floorDivInt(n2, b)
-      return q1 * TWO16 + q2
+  if (b === 0 || a === 0) return 0
+  if (a > 0 && b > 0 && a < 2 ** 44 && b < 2 ** 44) {
+    let q = floorDivInt(a, b)
+    if (q < 2 ** 20) {
+      let r = a - q * b
+      const st = b < 2 ** 36 ? 16 : 8
+      const m = 2 ** st
+      for (let shift = 32; shift > 0; shift -= st) {
+        r *= m
+        const d = floorDivInt(r, b)
+        r -= d * b
+        q = q * m + d
+      }
+      return q
     }
   }
   return Number(safeDivN(BigInt(a), BigInt(b)))

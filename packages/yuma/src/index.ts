@@ -30,7 +30,7 @@ export {
   safeDiv64N, fixed64To32N, proportionOfAmount,
 } from './fixed.ts'
 export {
-  type SparseRow, type SparseMatrix, type LiquidAlphaParams, expFixed, expSafe, EXP_ONE_RAW,
+  type SparseRow, type SparseMatrix, type LiquidAlphaParams, sparseRow, expFixed, expSafe, EXP_ONE_RAW,
   liquidAlphaSigmoid, weightedMedian, weightedMedianColSparse, isTopkNonzero, colClipSparse,
   matEmaAlphaSparse, matEmaSparse, interpolateSparse,
 } from './math.ts'

@@ -9,17 +9,56 @@ import {
 
 /** A sparse row: parallel arrays of column indices and I32F32 raw values, in chain order. */
 export interface SparseRow {
-  idx: number[]
-  val: number[]
+  idx: Int32Array
+  val: Float64Array
 }
 export type SparseMatrix = SparseRow[]
 
+const NO_IDX = new Int32Array(0)
+const NO_VAL = new Float64Array(0)
+
+/** An empty row (shared storage: empty rows are never written). */
 export function emptyRow(): SparseRow {
-  return { idx: [], val: [] }
+  return { idx: NO_IDX, val: NO_VAL }
+}
+
+/** A row from plain arrays. */
+export function sparseRow(idx: ArrayLike<number>, val: ArrayLike<number>): SparseRow {
+  return { idx: Int32Array.from(idx), val: Float64Array.from(val) }
 }
 
 export function cloneMatrix(m: SparseMatrix): SparseMatrix {
   return m.map((r) => ({ idx: r.idx.slice(), val: r.val.slice() }))
+}
+
+/** Builds rows of at most `capacity` entries in reusable scratch buffers (fewer allocations). */
+export class RowBuilder {
+  private readonly idx: Int32Array
+  private readonly val: Float64Array
+  private count = 0
+
+  constructor(capacity: number) {
+    this.idx = new Int32Array(Math.max(1, capacity))
+    this.val = new Float64Array(Math.max(1, capacity))
+  }
+
+  push(j: number, v: number): void {
+    this.idx[this.count] = j
+    this.val[this.count++] = v
+  }
+
+  finish(): SparseRow {
+    const c = this.count
+    this.count = 0
+    if (c === 0) return emptyRow()
+    return { idx: this.idx.slice(0, c), val: this.val.slice(0, c) }
+  }
+}
+
+function maxRowLength(m: SparseMatrix): number {
+  let c = 0
+  for (const r of m) if (r.idx.length > c) c = r.idx.length
+  return c
 }
 
 // ---------------------------------------------------------------- exp (substrate-fixed)
@@ -155,44 +194,49 @@ export function weightedMedian(
   minority: number,
   partitionLo: number,
   partitionHi: number,
+  scratch?: [Int32Array, Int32Array, Int32Array],
 ): number {
-  let current: number[] = partitionIdx as number[]
+  const k = partitionIdx.length
+  // Scratch buffers: the current partition, and the lower/upper halves built from it.
+  let [current, lower, upper] = scratch ?? [new Int32Array(k), new Int32Array(k), new Int32Array(k)]
+  for (let t = 0; t < k; t++) current[t] = partitionIdx[t]
+  let n = k
   let counter = 0
-  const limit = partitionIdx.length
   let lo = partitionLo
   let hi = partitionHi
   for (;;) {
-    const n = current.length
     if (n === 0) return 0
     if (n === 1) return score[off + current[0]]
     const pivot = score[off + current[n >> 1]]
     let loStake = 0
     let hiStake = 0
-    const lower: number[] = []
-    const upper: number[] = []
+    let nl = 0
+    let nu = 0
     for (let t = 0; t < n; t++) {
       const idx = current[t]
       const s = score[off + idx]
       if (s === pivot) continue
       if (s < pivot) {
         loStake = satAdd(loStake, stake[idx])
-        lower.push(idx)
+        lower[nl++] = idx
       } else {
         hiStake = satAdd(hiStake, stake[idx])
-        upper.push(idx)
+        upper[nu++] = idx
       }
     }
-    if (minority < satAdd(lo, loStake) && lower.length > 0) {
-      current = lower
+    if (minority < satAdd(lo, loStake) && nl > 0) {
+      const tmp = current; current = lower; lower = tmp
+      n = nl
       hi = satAdd(lo, loStake)
-    } else if (satSub(hi, hiStake) <= minority && upper.length > 0) {
-      current = upper
+    } else if (satSub(hi, hiStake) <= minority && nu > 0) {
+      const tmp = current; current = upper; upper = tmp
+      n = nu
       lo = satSub(hi, hiStake)
     } else {
       return pivot
     }
     counter++
-    if (counter > limit) break
+    if (counter > k) break
   }
   return 0
 }
@@ -229,8 +273,9 @@ export function weightedMedianColSparse(
     }
   }
   const median = new Array<number>(columns)
+  const scratch: [Int32Array, Int32Array, Int32Array] = [new Int32Array(k), new Int32Array(k), new Int32Array(k)]
   for (let c = 0; c < columns; c++) {
-    median[c] = weightedMedian(useStake, useScore, c * k, idx, minority, 0, stakeSum)
+    median[c] = weightedMedian(useStake, useScore, c * k, idx, minority, 0, stakeSum, scratch)
   }
   return median
 }
@@ -244,7 +289,8 @@ export function maskRowsSparse(mask: readonly boolean[], m: SparseMatrix): Spars
 
 /** `mask_diag_sparse` / `mask_diag_sparse_except_index`. */
 export function maskDiagSparse(m: SparseMatrix, exceptIndex: number | null): SparseMatrix {
-  return m.map((row, i) => filterRow(row, (j) => i !== j || (exceptIndex !== null && i === exceptIndex)))
+  const b = new RowBuilder(maxRowLength(m))
+  return m.map((row, i) => filterRow(b, row, (j) => i !== j || (exceptIndex !== null && i === exceptIndex)))
 }
 
 /** `vec_mask_sparse_matrix`: drop (i, j) where maskFn(first[i], second[j]) (missing → 0). */
@@ -254,9 +300,10 @@ export function vecMaskSparse(
   second: readonly number[],
   maskFn: (a: number, b: number) => boolean,
 ): SparseMatrix {
+  const b = new RowBuilder(maxRowLength(m))
   return m.map((row, i) => {
     const fv = first[i] ?? 0
-    return filterRow(row, (j) => !maskFn(fv, second[j] ?? 0))
+    return filterRow(b, row, (j) => !maskFn(fv, second[j] ?? 0))
   })
 }
 
@@ -267,39 +314,30 @@ export function scalarVecMaskSparse(
   vector: readonly number[],
   maskFn: (a: number, b: number) => boolean,
 ): SparseMatrix {
-  return m.map((row) => filterRow(row, (j) => !maskFn(scalar, vector[j] ?? 0)))
+  const b = new RowBuilder(maxRowLength(m))
+  return m.map((row) => filterRow(b, row, (j) => !maskFn(scalar, vector[j] ?? 0)))
 }
 
-function filterRow(row: SparseRow, keep: (j: number) => boolean): SparseRow {
-  const out = emptyRow()
-  for (let t = 0; t < row.idx.length; t++) {
-    if (keep(row.idx[t])) {
-      out.idx.push(row.idx[t])
-      out.val.push(row.val[t])
-    }
-  }
-  return out
+function filterRow(b: RowBuilder, row: SparseRow, keep: (j: number) => boolean): SparseRow {
+  for (let t = 0; t < row.idx.length; t++) if (keep(row.idx[t])) b.push(row.idx[t], row.val[t])
+  return b.finish()
 }
 
 /** `col_clip_sparse`: min(w, c_j); an entry above a non-positive threshold is dropped. */
 export function colClipSparse(m: SparseMatrix, threshold: readonly number[]): SparseMatrix {
+  const b = new RowBuilder(maxRowLength(m))
   return m.map((row) => {
-    const out = emptyRow()
     for (let t = 0; t < row.idx.length; t++) {
       const j = row.idx[t]
       const v = row.val[t]
       const th = threshold[j] ?? 0
       if (th < v) {
-        if (th > 0) {
-          out.idx.push(j)
-          out.val.push(th)
-        }
+        if (th > 0) b.push(j, th) // clip down to the threshold; drop if it is ≤ 0
       } else {
-        out.idx.push(j)
-        out.val.push(v)
+        b.push(j, v)
       }
     }
-    return out
+    return b.finish()
   })
 }
 
@@ -338,7 +376,7 @@ export function rowHadamardSparse(m: SparseMatrix, vector: readonly number[]): S
   for (let i = 0; i < rows; i++) {
     const row = m[i]
     const scale = vector[i]
-    out.push({ idx: row.idx.slice(), val: row.val.map((v) => mul(v, scale)) })
+    out.push({ idx: row.idx, val: row.val.map((v) => mul(v, scale)) })
   }
   return out
 }
@@ -387,27 +425,26 @@ export function interpolateSparse(a: SparseMatrix, b: SparseMatrix, columns: num
   if (a.length !== b.length) return b
   const row1 = new Float64Array(columns)
   const row2 = new Float64Array(columns)
-  const seen = new Uint8Array(columns)
+  const touched = new DenseTouch(columns)
+  const builder = new RowBuilder(columns)
   return a.map((ra, i) => {
     const rb = b[i]
-    const touched: number[] = []
-    for (const [row, dense] of [[ra, row1], [rb, row2]] as const) {
-      for (let t = 0; t < row.idx.length; t++) {
-        const j = row.idx[t]
-        if (j >= columns) continue
-        dense[j] = row.val[t]
-        if (!seen[j]) { seen[j] = 1; touched.push(j) }
-      }
+    for (let t = 0; t < ra.idx.length; t++) {
+      const j = ra.idx[t]
+      if (j < columns) { row1[j] = ra.val[t]; touched.add(j) }
     }
-    touched.sort((x, y) => x - y)
-    const out = emptyRow()
-    for (const j of touched) {
+    for (let t = 0; t < rb.idx.length; t++) {
+      const j = rb.idx[t]
+      if (j < columns) { row2[j] = rb.val[t]; touched.add(j) }
+    }
+    touched.drain((j) => {
       const v1 = row1[j]
       const v = satAdd(v1, mul(ratio, satSub(row2[j], v1)))
-      if (v > 0) { out.idx.push(j); out.val.push(v) }
-      row1[j] = 0; row2[j] = 0; seen[j] = 0
-    }
-    return out
+      if (v > 0) builder.push(j, v)
+      row1[j] = 0
+      row2[j] = 0
+    })
+    return builder.finish()
   })
 }
 
@@ -419,26 +456,56 @@ export function matEmaSparse(next: SparseMatrix, old: SparseMatrix, alpha: numbe
   const n = next.length
   const oneMinus = satSub(ONE, alpha)
   const acc = new Float64Array(n)
-  const seen = new Uint8Array(n)
+  const touched = new DenseTouch(n)
+  const builder = new RowBuilder(n)
   return next.map((nrow, i) => {
-    const touched: number[] = []
     const orow = old[i] ?? emptyRow()
-    for (const [row, a] of [[nrow, alpha], [orow, oneMinus]] as const) {
-      for (let t = 0; t < row.idx.length; t++) {
-        const j = row.idx[t]
-        if (j >= n) continue
-        acc[j] = satAdd(acc[j], mul(a, row.val[t]))
-        if (!seen[j]) { seen[j] = 1; touched.push(j) }
-      }
+    for (let t = 0; t < nrow.idx.length; t++) {
+      const j = nrow.idx[t]
+      if (j >= n) continue
+      acc[j] = satAdd(acc[j], mul(alpha, nrow.val[t]))
+      touched.add(j)
     }
-    touched.sort((x, y) => x - y)
-    const out = emptyRow()
-    for (const j of touched) {
-      if (acc[j] > 0) { out.idx.push(j); out.val.push(acc[j]) }
-      acc[j] = 0; seen[j] = 0
+    for (let t = 0; t < orow.idx.length; t++) {
+      const j = orow.idx[t]
+      if (j >= n) continue
+      acc[j] = satAdd(acc[j], mul(oneMinus, orow.val[t]))
+      touched.add(j)
     }
-    return out
+    touched.drain((j) => {
+      if (acc[j] > 0) builder.push(j, acc[j])
+      acc[j] = 0
+    })
+    return builder.finish()
   })
+}
+
+/** The set of columns touched in a row, drained in ascending order (the chain's dense scan). */
+export class DenseTouch {
+  private readonly seen: Uint8Array
+  private readonly list: Int32Array
+  private count = 0
+
+  constructor(columns: number) {
+    this.seen = new Uint8Array(columns)
+    this.list = new Int32Array(columns)
+  }
+
+  add(j: number): void {
+    if (this.seen[j] === 0) { this.seen[j] = 1; this.list[this.count++] = j }
+  }
+
+  drain(visit: (j: number) => void): void {
+    const columns = this.seen.length
+    if (this.count * 16 > columns) {
+      // Many columns: a dense scan is cheaper than sorting.
+      for (let j = 0; j < columns; j++) if (this.seen[j] !== 0) { this.seen[j] = 0; visit(j) }
+    } else {
+      const l = this.list.subarray(0, this.count).sort()
+      for (let t = 0; t < l.length; t++) { this.seen[l[t]] = 0; visit(l[t]) }
+    }
+    this.count = 0
+  }
 }
 
 /**
@@ -480,6 +547,7 @@ export function matEmaAlphaSparse(
     if (a === undefined) { a = liquidAlphaFromDiff(diff, p); memo.set(diff, a) }
     return a
   }
+  const builder = new RowBuilder(maxRowLength(next))
   return next.map((nrow, i) => {
     const orow = old[i] ?? emptyRow()
     const weightAt = mergeLookup(nrow, columns)
@@ -490,28 +558,27 @@ export function matEmaAlphaSparse(
       const j = orow.idx[t]
       if (j < columns) decayed.set(j, mul(satSub(ONE, alphaAt(j)), orow.val[t]))
     }
-    const out = emptyRow()
     for (let t = 0; t < nrow.idx.length; t++) {
       const j = nrow.idx[t]
       if (j >= columns) continue
       const inc = Math.max(mul(alphaAt(j), nrow.val[t]), 0)
       const v = Math.min(satAdd(decayed.get(j) ?? 0, inc), ONE)
-      if (v > 0) { out.idx.push(j); out.val.push(v) }
+      if (v > 0) builder.push(j, v)
     }
-    return out
+    return builder.finish()
   })
 }
 
 /** `mat_vec_mul_sparse`: m_ij · v_j, dropping zero products. */
 export function matVecMulSparse(m: SparseMatrix, vector: readonly number[]): SparseMatrix {
+  const b = new RowBuilder(maxRowLength(m))
   return m.map((row) => {
-    const out = emptyRow()
     for (let t = 0; t < row.idx.length; t++) {
       const j = row.idx[t]
       if (j >= vector.length) continue
       const v = mul(row.val[t], vector[j])
-      if (v !== 0) { out.idx.push(j); out.val.push(v) }
+      if (v !== 0) b.push(j, v)
     }
-    return out
+    return b.finish()
   })
 }

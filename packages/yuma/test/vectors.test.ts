@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  convertWeightsAndUidsForEmit, vecMaxUpscaleToU16, weightedMedianColSparse, type SparseMatrix,
+  convertWeightsAndUidsForEmit, sparseRow, vecMaxUpscaleToU16, weightedMedianColSparse, type SparseMatrix,
 } from '../src/index.ts'
 import { Subnet } from './helpers.ts'
 
@@ -120,14 +120,14 @@ describe('E. math unit vectors', () => {
       const idx: number[] = []
       const val: number[] = []
       row.forEach((v, j) => { if (v !== 0) { idx.push(j); val.push(f32fixed(v)) } })
-      return { idx, val }
+      return sparseRow(idx, val)
     })
     const want = (xs: number[]): number[] => xs.map(f32fixed)
     assert.deepEqual(weightedMedianColSparse(stake, m, 3, f32fixed(0.24)), want([0, 0.3, 0.4]))
     assert.deepEqual(weightedMedianColSparse(stake, m, 3, f32fixed(0.26)), want([0, 0.2, 0.4]))
     assert.deepEqual(weightedMedianColSparse(stake, m, 3, f32fixed(0.76)), want([0, 0.2, 0.1]))
     assert.deepEqual(weightedMedianColSparse([], [], 0, f32fixed(0.5)), [])
-    assert.deepEqual(weightedMedianColSparse([0, 0], [{ idx: [], val: [] }, { idx: [], val: [] }], 2, f32fixed(0.5)), [0, 0])
+    assert.deepEqual(weightedMedianColSparse([0, 0], [sparseRow([], []), sparseRow([], [])], 2, f32fixed(0.5)), [0, 0])
   })
 
   test('vec_max_upscale_to_u16', () => {
