@@ -1,0 +1,128 @@
+/**
+ * Types of the local API (HTTP JSON + Server-Sent Events on 127.0.0.1), shared by the peer, the CLI and the desktop
+ * app. Every event is plain JSON. Pure types: importing this file pulls in nothing else.
+ */
+
+export type RoleName = 'miner' | 'validator' | 'both'
+
+export interface RoundTimings {
+  /** Milliseconds spent in each phase of the round (absent phases are 0). */
+  sync: number
+  train: number
+  encode: number
+  publish: number
+  /** Waiting for gradients to arrive (validator). */
+  receive: number
+  query: number
+  score: number
+  aggregate: number
+  anchor: number
+  /** Whole round as this peer saw it. */
+  total: number
+}
+
+export interface MinerScore {
+  uid: number
+  hotkey: string
+  score: number
+  ema: number
+  penalties: string[]
+  /** Relative loss improvement on held-out data. */
+  gradient: number | null
+}
+
+/** Events of a running peer, by name (`noun:verb`). */
+export interface PeerEvents {
+  'peer:started': { peerId: string, hotkey: string, uid: number, role: RoleName, multiaddrs: string[], netuid: number, task: string, network: string }
+  'backend': { backend: string, gpu: boolean, tried: Array<{ name: string, ok: boolean, error?: string }> }
+  'round:start': { round: number, epoch: number, startMs: number, endMs: number, deadlineMs: number | null }
+  'model:synced': { round: number, modelHash: string, fetched: boolean, bytes: number, from: string | null }
+  'train:done': { round: number, loss: number, accuracy: number, samples: number, ms: number }
+  'update:published': { round: number, hash: string, bytes: number, recipients: number }
+  'update:received': { round: number, uid: number, hotkey: string, hash: string, bytes: number, arrivalMs: number }
+  'round:scored': { round: number, scores: MinerScore[], selected: number[], baseLoss: number }
+  'model:aggregated': { round: number, accepted: number[], modelHash: string, testAccuracy: number, testLoss: number }
+  'round:end': { round: number, timings: RoundTimings }
+  'rankings:local': { epoch: number, uids: number[], weights: number[] }
+  'anchor:submitted': { epoch: number, netuid: number }
+  'anchor:done': { epoch: number, netuid: number, blockNumber: number, blockHash: string, recovered: boolean, resumed: boolean }
+  'anchor:failed': { epoch: number, netuid: number, error: string }
+  'rankings:consensus': ConsensusView
+  'peers': { peers: PeerView[] }
+  'contribution': ContributionView
+  'log': { level: string, module: string, msg: string, time: string }
+  'state:paused': { paused: boolean }
+  'state:throttle': { throttle: number }
+  'peer:stopped': { reason: string }
+}
+
+export type PeerEventName = keyof PeerEvents
+
+/** One SSE message: `event: <name>` and `data: <json of PeerEvents[name]>`. */
+export interface ApiEvent<N extends PeerEventName = PeerEventName> { name: N, data: PeerEvents[N], seq: number }
+
+export interface PeerView { peerId: string, hotkey: string | null, uid: number | null, connected: boolean, score: number, banned: boolean }
+
+export interface ConsensusView {
+  epoch: number
+  /** Validators whose anchored rankings entered the view, by uid. */
+  validators: number[]
+  hotkeys: string[]
+  incentive: number[]
+  dividends: number[]
+  consensus: number[]
+  trust: number[]
+  /** Rank (1 = best) of each uid by incentive. */
+  rank: number[]
+  /** The anchored rankings the view was computed from (uid → weights), as found on chain. */
+  anchored: Array<{ validatorUid: number, blockNumber: number, uids: number[], weights: number[] }>
+  source: 'devnet-yuma' | 'subtensor'
+}
+
+export interface ContributionView {
+  cpuSeconds: number
+  gpuSeconds: number
+  samples: number
+  updatesPublished: number
+  updatesAccepted: number
+  roundsCompleted: number
+  lastScores: Record<string, number>
+  estimatedEmissionShare: number
+}
+
+/** GET /status */
+export interface StatusResponse {
+  peerId: string | null
+  hotkey: string
+  uid: number | null
+  role: RoleName
+  netuid: number
+  task: string
+  network: string
+  chain: { kind: string, endpoint: string, head: number | null } | null
+  backend: string | null
+  round: number
+  epoch: number
+  modelHash: string | null
+  paused: boolean
+  throttle: number
+  testAccuracy: number | null
+  contribution: ContributionView
+  uptimeMs: number
+}
+
+/** GET /rankings */
+export interface RankingsResponse {
+  local: { epoch: number, uids: number[], weights: number[] } | null
+  scores: MinerScore[]
+  consensus: ConsensusView | null
+}
+
+/** GET /anchors */
+export interface AnchorsResponse { anchors: Array<{ epoch: number, netuid: number, status: 'pending' | 'done', blockNumber?: number }> }
+
+/** POST /control */
+export type ControlRequest = { action: 'pause' } | { action: 'resume' } | { action: 'throttle', value: number }
+export interface ControlResponse { ok: true, paused: boolean, throttle: number }
+
+export interface ApiErrorBody { error: { code: string, message: string } }
