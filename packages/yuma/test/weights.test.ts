@@ -1,0 +1,110 @@
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import fc from 'fast-check'
+import {
+  YumaError, convertWeightsAndUidsForEmit, normalizeMaxWeight, numpySumF32, roundHalfEven, vecU16MaxUpscaleToU16,
+} from '../src/index.ts'
+
+// Reference outputs produced by running the SDK's `normalize_max_weight` and
+// `convert_weights_and_uids_for_emit` (bittensor/utils/weight_utils.py) under numpy 2.4 on random
+// float32 inputs of 1–257 entries (uniform, skewed, sparse, tied, tiny).
+interface Case { x: number[]; limit: number; y: number[]; uids: number[]; values: number[] }
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/sdk-weights.json', import.meta.url), 'utf8')) as { cases: Case[] }
+
+describe('SDK float → u16 conversion', () => {
+  test('matches the SDK on every fixture case', () => {
+    assert.ok(fixture.cases.length >= 100)
+    for (const c of fixture.cases) {
+      const r = convertWeightsAndUidsForEmit(c.x.map((_, i) => i), c.x)
+      assert.deepEqual(r.uids, c.uids)
+      assert.deepEqual(r.values, c.values)
+    }
+  })
+
+  test('casts to float32 before dividing by the max', () => {
+    // In float64, 1.4691234/2·65535 rounds to 48140; the float32 value of 1.4691234 gives 48139.
+    const r = convertWeightsAndUidsForEmit([0, 1], [1.4691234000000002, 2])
+    assert.deepEqual(r.values, [48139, 65535])
+  })
+
+  test('drops zeros and returns nothing when the sum is 0', () => {
+    assert.deepEqual(convertWeightsAndUidsForEmit([0, 1, 2], [0, 0, 0]), { uids: [], values: [] })
+    assert.deepEqual(convertWeightsAndUidsForEmit([5, 6, 7], [0, 1e-9, 1]), { uids: [7], values: [65535] })
+  })
+
+  test('rejects negatives, negative uids, length mismatch, empty and non-finite input', () => {
+    const code = (f: () => unknown): string => {
+      try { f() } catch (e) { assert.ok(e instanceof YumaError); return e.code }
+      return 'none'
+    }
+    assert.equal(code(() => convertWeightsAndUidsForEmit([0, 1], [0.5, -0.1])), 'INVALID_WEIGHTS')
+    assert.equal(code(() => convertWeightsAndUidsForEmit([0, -1], [0.5, 0.5])), 'INVALID_WEIGHTS')
+    assert.equal(code(() => convertWeightsAndUidsForEmit([0, 1, 2], [0.5, 0.5])), 'INVALID_WEIGHTS')
+    assert.equal(code(() => convertWeightsAndUidsForEmit([], [])), 'INVALID_WEIGHTS')
+    assert.equal(code(() => convertWeightsAndUidsForEmit([0], [Number.NaN])), 'INVALID_WEIGHTS')
+    assert.equal(code(() => convertWeightsAndUidsForEmit([0], [Infinity])), 'INVALID_WEIGHTS')
+  })
+
+  test("Python round(): halves go to even", () => {
+    assert.deepEqual([0.5, 1.5, 2.5, 32767.5, 2.4999, 2.5001].map(roundHalfEven), [0, 2, 2, 32768, 2, 3])
+  })
+})
+
+describe('normalize_max_weight', () => {
+  test('matches numpy bit for bit on every fixture case', () => {
+    for (const c of fixture.cases) {
+      const y = normalizeMaxWeight(c.x, c.limit)
+      assert.deepEqual(Array.from(y), c.y, `n=${c.x.length} limit=${c.limit}`)
+    }
+  })
+
+  test('numpy float32 sum is pairwise (8 lanes per block), not sequential', () => {
+    // 2^24 + 1 + 1 …: sequential float32 addition loses every 1; pairwise lanes keep some.
+    const a = Float32Array.from([16777216, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+    let seq = 0
+    for (const v of a) seq = Math.fround(seq + v)
+    assert.equal(seq, 16777216)
+    assert.equal(numpySumF32(a), 16777230) // numpy 2.4: np.float32 array .sum()
+    const b = Float32Array.from([...new Array(130).fill(1), 16777216])
+    assert.equal(numpySumF32(b), 16777346) // above 128 elements the array is halved first
+  })
+
+  test('uniform when the sum is 0 or n·limit ≤ 1; the max respects the limit otherwise', () => {
+    assert.deepEqual(Array.from(normalizeMaxWeight([0, 0, 0, 0], 0.5)), [0.25, 0.25, 0.25, 0.25])
+    assert.deepEqual(Array.from(normalizeMaxWeight([1, 2], 0.4)), [0.5, 0.5])
+    fc.assert(fc.property(
+      fc.array(fc.float({ min: 0, max: 1000, noNaN: true }), { minLength: 5, maxLength: 60 }),
+      fc.double({ min: 0.2, max: 0.9, noNaN: true }),
+      (xs, limit) => {
+        const y = normalizeMaxWeight(xs, limit)
+        let total = 0
+        for (const v of y) total += v
+        assert.ok(Math.abs(total - 1) < 1e-4)
+        if (xs.some((v) => v > 0)) assert.ok(Math.max(...y) <= limit + 1e-4)
+      },
+    ), { numRuns: 300 })
+  })
+})
+
+describe('chain max-upscale (vec_u16_max_upscale_to_u16)', () => {
+  test('the max becomes 65535, order is kept, SDK output is left unchanged', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 65535 }), { minLength: 1, maxLength: 40 }), (v) => {
+      const up = vecU16MaxUpscaleToU16(v)
+      const max = Math.max(...v)
+      if (max === 0) { assert.ok(up.every((x) => x === 0)); return }
+      assert.equal(Math.max(...up), 65535)
+      for (let i = 0; i < v.length; i++) {
+        assert.ok(Math.abs(up[i] - (v[i] * 65535) / max) <= 1, `${v[i]} → ${up[i]}`)
+        for (let k = 0; k < v.length; k++) if (v[i] < v[k]) assert.ok(up[i] <= up[k])
+      }
+      if (max === 65535) assert.deepEqual(up, v)
+    }), { numRuns: 500 })
+  })
+
+  test('half away from zero, both branches (max above and below 32768)', () => {
+    assert.deepEqual(vecU16MaxUpscaleToU16([1, 2]), [32768, 65535]) // 32767.5 → 32768
+    assert.deepEqual(vecU16MaxUpscaleToU16([3, 40000]), [5, 65535]) // 3·(65535/40000 truncated)
+    assert.deepEqual(vecU16MaxUpscaleToU16([]), [])
+  })
+})
