@@ -246,3 +246,41 @@ async function contributions (
     : null
   return { loo, shapley }
 }
+
+/** A number in a score record that a replay did not reproduce. */
+export interface AuditMismatch {
+  field: string
+  recorded: number | string | null
+  replayed: number | string | null
+}
+
+/**
+ * Replays the update-dependent measurements of a score record (gradient value and own-data check) with an evaluator
+ * bound to the same base model and the update the record's digest names. Anyone holding the round's model, data and
+ * updates can thus check a validator's numbers. Relative tolerance `tol` absorbs float differences between backends.
+ */
+export async function auditRecord (evaluator: Evaluator, record: ScoreRecord, update: Float32Array, tol = 1e-6): Promise<{ ok: boolean, mismatches: AuditMismatch[] }> {
+  const mismatches: AuditMismatch[] = []
+  const digest = updateDigest(update)
+  if (digest !== record.updateDigest) mismatches.push({ field: 'updateDigest', recorded: record.updateDigest, replayed: digest })
+  const near = (a: number, b: number): boolean => Math.abs(a - b) <= tol * Math.max(1, Math.abs(a), Math.abs(b))
+  const compare = (prefix: string, rec: LossDelta, again: LossDelta): void => {
+    for (const k of ['lossBefore', 'lossAfter', 'accuracyBefore', 'accuracyAfter', 'value'] as const) {
+      if (!near(rec[k], again[k])) mismatches.push({ field: `${prefix}.${k}`, recorded: rec[k], replayed: again[k] })
+    }
+  }
+  let heldoutValue = 0
+  if (record.gradient !== null) {
+    const again = await lossDelta(evaluator, update, record.gradient.step, record.gradient.batch)
+    compare('gradient', record.gradient, again)
+    heldoutValue = again.value
+  }
+  if (record.own !== null) {
+    const again = await lossDelta(evaluator, update, record.own.delta.step, record.own.delta.batch)
+    compare('own.delta', record.own.delta, again)
+    const gap = again.value - heldoutValue
+    const sign = gap > record.own.margin ? 1 : -1
+    if (sign !== record.own.sign) mismatches.push({ field: 'own.sign', recorded: record.own.sign, replayed: sign })
+  }
+  return { ok: mismatches.length === 0, mismatches }
+}

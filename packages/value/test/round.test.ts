@@ -2,7 +2,7 @@
 // loss(θ) = 1 + mean((θ − target)²). Honest miners step towards their own assignment's target.
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { createRng, gaussian, scoreRound, DEFAULT_VALIDATOR_CONFIG } from '../src/index.ts'
+import { auditRecord, createRng, gaussian, scoreRound, DEFAULT_VALIDATOR_CONFIG } from '../src/index.ts'
 import type { BatchRef, Evaluator, Metrics, Submission } from '../src/index.ts'
 
 const D = 64
@@ -85,6 +85,14 @@ describe('scoreRound', () => {
     const rec0 = byUid.get(0)!
     const replay = ev.evaluateUpdate(honest(0), rec0.gradient!.step, rec0.gradient!.batch)
     assert.equal(replay.loss, rec0.gradient!.lossAfter)
+    // An auditor holding the update reproduces the record; a different update (or a forged number) does not pass.
+    assert.deepEqual(await auditRecord(ev, rec0, honest(0)), { ok: true, mismatches: [] })
+    const forged = await auditRecord(ev, rec0, honest(1))
+    assert.equal(forged.ok, false)
+    assert.ok(forged.mismatches.some((m) => m.field === 'updateDigest'))
+    assert.ok(forged.mismatches.some((m) => m.field === 'gradient.lossAfter'))
+    const inflated = await auditRecord(ev, { ...rec0, gradient: { ...rec0.gradient!, value: rec0.gradient!.value + 0.1 } }, honest(0))
+    assert.deepEqual(inflated.mismatches.map((m) => m.field), ['gradient.value'])
   })
 
   test('the own-data average carries over rounds and a replayed update is caught', async () => {

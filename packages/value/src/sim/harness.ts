@@ -8,7 +8,7 @@ import type { SimEngine } from './engine.ts'
 import { DEFAULT_VALIDATOR_CONFIG, scoreRound, updateDigest } from '../round.ts'
 import { createEma, emaToWeights, updateEma } from '../score.ts'
 import { createRng, gaussian, permutation } from '../rng.ts'
-import { l2norm, median } from '../vector.ts'
+import { l2norm, meanOf, median } from '../vector.ts'
 import { YumaSubnet } from './consensus.ts'
 import type { ConsensusView } from './consensus.ts'
 
@@ -48,7 +48,12 @@ export interface SimConfig {
   /** EMA rate of round scores. */
   emaAlpha: number
   weights: WeightOptions
-  /** Defences off: every update is aggregated (plain engine rule over all), for a baseline. */
+  /**
+   * Rounds before validators first set weights on chain: one round of evidence is weak (the own-data check needs a
+   * trained model to separate own from held-out gains), so validators wait, as Bittensor validators warm up.
+   */
+  warmupRounds: number
+  /** Defences off: every update is aggregated with a plain mean (no selection, no robust rule), for a baseline. */
   undefended?: boolean
   /** Seed of everything random in the simulation (noise, validator batches). */
   seed: string
@@ -69,6 +74,7 @@ export const DEFAULT_SIM_CONFIG: Omit<SimConfig, 'miners'> = {
   validator: DEFAULT_VALIDATOR_CONFIG,
   emaAlpha: 0.3,
   weights: { relativeFloor: 0.3 },
+  warmupRounds: 1,
   seed: 'tensormesh-sim',
 }
 
@@ -88,8 +94,8 @@ export interface RoundReport {
   aggregated: number[]
   /** Penalty codes per miner uid (union over validators). */
   penalties: string[][]
-  /** Share of miners' incentive earned by adversaries. */
-  adversaryShare: number
+  /** Share of miners' incentive earned by adversaries (null while no incentive is paid, e.g. during warm-up). */
+  adversaryShare: number | null
   consensus: ConsensusView
   /** Each validator's round result, when `keepEvidence`. */
   evidence?: RoundResult[]
@@ -266,7 +272,7 @@ export async function runSimulation (engine: SimEngine, cfg: SimConfig, onRound?
       void v
     }
     const weights = vals.map((val) => emaToWeights(val.ema.values, cfg.weights))
-    const consensus = subnet.epoch(weights)
+    const consensus = subnet.epoch(round < cfg.warmupRounds ? weights.map(() => ({ uids: [], weights: [] })) : weights)
     const incentive = cfg.miners.map((_, uid) => consensus.incentive[uid])
     const meanEma = cfg.miners.map((_, uid) => vals.reduce((s, val) => s + (val.ema.values[String(uid)] ?? 0), 0) / nV)
     // Aggregate what a stake majority of validators selected: a positive score this round and a weight (EMA) above
@@ -277,7 +283,8 @@ export async function runSimulation (engine: SimEngine, cfg: SimConfig, onRound?
         const stake = results.reduce((s, r, v) => s + (r.selected.includes(uid) && weights[v].uids.includes(uid) ? cfg.validatorStakes[v] : 0), 0)
         return stake * 2 > totalStake
       })
-    const agg = engine.aggregate(aggregated.map((uid) => outputs.get(uid)!.update!))
+    const chosen = aggregated.map((uid) => outputs.get(uid)!.update!)
+    const agg = cfg.undefended === true ? meanOf(chosen) : engine.aggregate(chosen)
     if (agg !== null) theta = engine.apply(theta, agg, cfg.outerLearningRate)
     previous = new Map([...outputs.entries()].filter(([, o]) => o.update !== null).map(([uid, o]) => [uid, o.update!]))
     const adversary = incentive.reduce((s, x, uid) => s + (cfg.miners[uid] === 'honest' ? 0 : x), 0)
@@ -292,7 +299,7 @@ export async function runSimulation (engine: SimEngine, cfg: SimConfig, onRound?
       rank: ranks(incentive, meanEma),
       aggregated,
       penalties: cfg.miners.map((_, uid) => [...new Set(results.flatMap((r) => r.records.find((x) => x.uid === uid)?.penalties.map((p) => p.code) ?? []))]),
-      adversaryShare: total > 0 ? adversary / total : 0,
+      adversaryShare: total > 0 ? adversary / total : null,
       consensus,
       ...(cfg.keepEvidence === true ? { evidence: results } : {}),
     }
