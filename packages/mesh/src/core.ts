@@ -488,7 +488,11 @@ export class MeshCore {
     const out = this.scoreBook.penalize(peerId, reason)
     if (!out.banned || this.node == null) return
     this.events.emit('peer:banned', { peerId, score: out.score, reason: String(reason) })
-    this.node.hangUp(peerIdFromString(peerId)).catch(() => {})
+    // Gossipsub caches scores for one heartbeat and forgets, on disconnect, a peer whose cached score
+    // is still positive. Hanging up one heartbeat later lets it retain the peer's penalties; until then
+    // the gater already refuses new connections and the peer is graylisted.
+    const delay = (this.opts.gossip?.heartbeatInterval ?? 700) + 200
+    setTimeout(() => { this.node?.hangUp(peerIdFromString(peerId)).catch(() => {}) }, delay).unref()
   }
 
   peers (): PeerSummary[] {

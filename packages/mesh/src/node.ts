@@ -48,6 +48,11 @@ export interface MeshNodeOptions {
   connectionGater?: ConnectionGater
   /** Maximum connections kept open. Default 64. */
   maxConnections?: number
+  /**
+   * Inbound connections accepted per second from one host (libp2p's DoS guard, default 5). Peers that
+   * share an address (a LAN behind one NAT, many peers on loopback in tests) may need more.
+   */
+  inboundConnectionThreshold?: number
 }
 
 export interface MeshServices {
@@ -116,7 +121,10 @@ export async function createMeshNode (opts: MeshNodeOptions = {}): Promise<MeshL
     streamMuxers: [yamux()],
     peerDiscovery,
     connectionGater: opts.connectionGater ?? { denyDialMultiaddr: () => false },
-    connectionManager: { maxConnections: opts.maxConnections ?? 64 },
+    connectionManager: {
+      maxConnections: opts.maxConnections ?? 64,
+      ...(opts.inboundConnectionThreshold != null ? { inboundConnectionThreshold: opts.inboundConnectionThreshold } : {})
+    },
     services
   })
   const typed = node as unknown as MeshLibp2p
