@@ -2,6 +2,7 @@
  * Pure glue between anchored rankings and a Yuma epoch: pick each validator's latest ranking in chain order and lay
  * the weights out as sparse rows by uid. The epoch itself is injected (packages/yuma), so this file does no math.
  */
+import { epoch, DEFAULT_HYPERPARAMETERS, type EpochResult, type YumaHyperparameters } from '@tensormesh/yuma'
 import type { AnchoredRanking, RankingView } from './types.ts'
 
 export interface ConsensusInput {
@@ -49,4 +50,51 @@ export function buildConsensusInput<R extends RankingView> (hotkeys: readonly st
 /** Devnet epoch numbering: `floor(block / tempo)`. */
 export function epochAtBlock (block: number, tempo: number): number {
   return Math.floor(block / Math.max(1, tempo))
+}
+
+/** Options for running Yuma over a devnet consensus input. */
+export interface DevnetEpochOptions {
+  /** Current block (activity cutoff is measured from it). */
+  block: number
+  /** Emission of the epoch in the smallest unit (default 1e9, one TAO in rao, for readable proportions). */
+  emission?: bigint
+  /** Previous bonds rows (from the last view's `bonds`); empty = first epoch. */
+  bonds?: ReadonlyArray<ReadonlyArray<readonly [number, number]>>
+  hyperparameters?: Partial<YumaHyperparameters>
+}
+
+/**
+ * Devnet hyperparameters: weights are public remarks, so commit-reveal is off; everything else is what a new
+ * subnet gets (`DEFAULT_HYPERPARAMETERS`: Yuma3, κ = 0.5, 64 validators).
+ */
+export const DEVNET_HYPERPARAMETERS: Partial<YumaHyperparameters> = { commitRevealWeightsEnabled: false }
+
+/**
+ * Yuma's epoch over anchored devnet rankings. Validator permits are the top-k stakes (k = maxAllowedValidators),
+ * registration blocks are 0 (devnet members are registered from the start).
+ */
+export function devnetEpoch (input: ConsensusInput, opts: DevnetEpochOptions): EpochResult {
+  const hyperparameters = { ...DEVNET_HYPERPARAMETERS, ...opts.hyperparameters }
+  const k = hyperparameters.maxAllowedValidators ?? DEFAULT_HYPERPARAMETERS.maxAllowedValidators
+  return epoch({
+    n: input.n,
+    block: opts.block,
+    stakes: input.stake,
+    weights: input.weights,
+    bonds: opts.bonds ?? [],
+    lastUpdate: input.lastUpdate,
+    blockAtRegistration: new Array<number>(input.n).fill(0),
+    validatorPermit: topkPermits(input.stake, k),
+    emission: opts.emission ?? 1_000_000_000n,
+    hyperparameters,
+  })
+}
+
+/** Top-k nonzero stakes get a permit (ties: lower uid wins), as `is_topk_nonzero`. */
+export function topkPermits (stake: readonly bigint[], k: number): boolean[] {
+  const order = stake.map((s, i) => [s, i] as const).filter(([s]) => s > 0n)
+    .sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : (a[0] > b[0] ? -1 : 1)))
+  const out = new Array<boolean>(stake.length).fill(false)
+  for (const [, i] of order.slice(0, k)) out[i] = true
+  return out
 }

@@ -11,7 +11,9 @@ import { startDevnet, type Devnet } from '../src/devnet/launcher.ts'
 import { DevnetAnchor } from '../src/devnet/anchor.ts'
 import { frameRanking } from '../src/remark.ts'
 import { submitSigned } from '../src/tx.ts'
-import { encodeTestRanking, testCodec, DropProxy } from './helpers.ts'
+import type { RankingMessage } from '@tensormesh/wire'
+import { rankingBytes, DropProxy } from './helpers.ts'
+import { wireRankingCodec } from '../src/wire-codec.ts'
 
 const UNIT = 10n ** 12n
 
@@ -24,7 +26,7 @@ async function rawRemark (anchor: DevnetAnchor<any>, pair: KeyringPair, hex: str
 describe('devnet end to end', () => {
   let dir: string
   let devnet: Devnet
-  let anchor: DevnetAnchor<ReturnType<typeof testCodec.decode>>
+  let anchor: DevnetAnchor<RankingMessage>
   const kr = new Keyring({ type: 'sr25519', ss58Format: 42 })
   let v: ReturnType<Keyring['addFromUri']>[]
   let miners: ReturnType<Keyring['addFromUri']>[]
@@ -35,7 +37,7 @@ describe('devnet end to end', () => {
     miners = ['//M1', '//M2'].map((u) => kr.addFromUri(u))
     dir = mkdtempSync(join(tmpdir(), 'tm-devnet-'))
     devnet = await startDevnet({ dataDir: dir, accounts: v.map((p, i) => ({ address: p.address, free: BigInt(i + 1) * 1000n * UNIT })) })
-    anchor = new DevnetAnchor({ endpoint: devnet.endpoint, codec: testCodec, members: [...v, ...miners].map((p) => p.address) })
+    anchor = new DevnetAnchor({ endpoint: devnet.endpoint, codec: wireRankingCodec, members: [...v, ...miners].map((p) => p.address) })
     await anchor.connect()
   })
   after(async () => {
@@ -51,22 +53,22 @@ describe('devnet end to end', () => {
 
   test('three validators anchor, read back in chain order, forged and foreign remarks rejected or ignored', async () => {
     const epoch = 7
-    const r0 = await anchor.anchorRanking(v[0], encodeTestRanking(v[0], { netuid: 1, epoch, uids: [3, 4], weights: [65535, 0] }))
-    const r1 = await anchor.anchorRanking(v[1], encodeTestRanking(v[1], { netuid: 1, epoch, uids: [3, 4], weights: [32768, 65535] }))
-    const r2 = await anchor.anchorRanking(v[2], encodeTestRanking(v[2], { netuid: 1, epoch, uids: [3, 4], weights: [65535, 65535] }))
+    const r0 = await anchor.anchorRanking(v[0], rankingBytes(v[0], { netuid: 1, epoch, uids: [3, 4], weights: [65535, 0] }))
+    const r1 = await anchor.anchorRanking(v[1], rankingBytes(v[1], { netuid: 1, epoch, uids: [3, 4], weights: [32768, 65535] }))
+    const r2 = await anchor.anchorRanking(v[2], rankingBytes(v[2], { netuid: 1, epoch, uids: [3, 4], weights: [65535, 65535] }))
     // v0 changes its mind: the later ranking replaces the earlier one.
-    const r3 = await anchor.anchorRanking(v[0], encodeTestRanking(v[0], { netuid: 1, epoch, uids: [3, 4], weights: [65535, 65535] }))
+    const r3 = await anchor.anchorRanking(v[0], rankingBytes(v[0], { netuid: 1, epoch, uids: [3, 4], weights: [65535, 65535] }))
     assert.ok(r0.blockNumber < r1.blockNumber && r1.blockNumber < r2.blockNumber && r2.blockNumber < r3.blockNumber)
     // Other epoch / other netuid / unrelated remark / forged signature.
-    await anchor.anchorRanking(v[1], encodeTestRanking(v[1], { netuid: 1, epoch: epoch + 1, uids: [3], weights: [1] }))
-    await anchor.anchorRanking(v[1], encodeTestRanking(v[1], { netuid: 2, epoch, uids: [3], weights: [1] }))
+    await anchor.anchorRanking(v[1], rankingBytes(v[1], { netuid: 1, epoch: epoch + 1, uids: [3], weights: [1] }))
+    await anchor.anchorRanking(v[1], rankingBytes(v[1], { netuid: 2, epoch, uids: [3], weights: [1] }))
     await rawRemark(anchor, v[2], u8aToHex(new TextEncoder().encode('hello devnet')))
-    const forged = encodeTestRanking(v[2], { netuid: 1, epoch, uids: [3], weights: [9] })
-    forged[50] ^= 1
+    const forged = rankingBytes(v[2], { netuid: 1, epoch, uids: [3], weights: [9] })
+    forged[forged.length - 3] ^= 1 // inside the signature
     await assert.rejects(anchor.anchorRanking(v[2], forged), { code: 'BAD_RANKING' })
     await rawRemark(anchor, v[2], u8aToHex(frameRanking(forged)))
     // v1 posting v0's ranking: refused before sending, and rejected when read if sent anyway.
-    const v0ranking = encodeTestRanking(v[0], { netuid: 1, epoch, uids: [4], weights: [1] })
+    const v0ranking = rankingBytes(v[0], { netuid: 1, epoch, uids: [4], weights: [1] })
     await assert.rejects(anchor.anchorRanking(v[1], v0ranking), { code: 'BAD_RANKING' })
     await rawRemark(anchor, v[1], u8aToHex(frameRanking(v0ranking)))
 
@@ -76,7 +78,7 @@ describe('devnet end to end', () => {
     ])
     assert.deepEqual(read.rejected.map((r) => r.reason).sort(), ['bad-signature', 'signer-mismatch'])
 
-    const view = await anchor.consensusView(1, epoch, (input) => input)
+    const view = await anchor.consensusView(1, epoch)
     assert.deepEqual(view.input.validators, [0, 1, 2])
     assert.deepEqual(view.input.weights[0], [[3, 65535], [4, 65535]])
     assert.deepEqual(view.input.weights[1], [[3, 32768], [4, 65535]])
@@ -86,6 +88,19 @@ describe('devnet end to end', () => {
     const bal = await anchor.stakes(1, [v[1].address])
     assert.equal(view.input.stake[1], bal.get(v[1].address))
     assert.ok(view.input.stake[1] > 1999n * UNIT)
+
+    // Yuma, by hand: rows normalised V1 (.5,.5), V2 (1/3,2/3), V3 (.5,.5); stake 1:2:3. Consensus (κ=.5) is .5 for
+    // both miners; V2's 2/3 is clipped to .5. Incentive ∝ (1/6·.5 + 2/6·1/3 + 3/6·.5, .5) = (.4444, .5).
+    const y = view.result
+    assert.deepEqual(y.incentive.slice(0, 3), [0, 0, 0])
+    assert.ok(Math.abs(y.proportions.incentive[3] - 0.4444 / 0.9444) < 2e-3, String(y.proportions.incentive[3]))
+    assert.ok(Math.abs(y.proportions.incentive[4] - 0.5 / 0.9444) < 2e-3, String(y.proportions.incentive[4]))
+    assert.ok(Math.abs(y.proportions.consensus[3] - 0.5) < 1e-3 && Math.abs(y.proportions.consensus[4] - 0.5) < 1e-3)
+    assert.ok(Math.abs(y.proportions.validatorTrust[1] - (1 / 3 + 0.5)) < 1e-3, String(y.proportions.validatorTrust[1]))
+    assert.ok(Math.abs(y.proportions.validatorTrust[0] - 1) < 1e-3)
+    assert.deepEqual(y.dividends.slice(3), [0, 0])
+    assert.ok(y.dividends[0] > 0 && y.dividends[1] > 0 && y.dividends[2] > 0)
+    assert.deepEqual(y.validatorPermit, [true, true, true, false, false])
   })
 
   test('restart resumes at the previous height with the anchored rankings intact', async () => {
@@ -95,12 +110,12 @@ describe('devnet end to end', () => {
     await devnet.stop()
     devnet = await startDevnet({ dataDir: dir, accounts: v.map((p, i) => ({ address: p.address, free: BigInt(i + 1) * 1000n * UNIT })) })
     assert.ok(devnet.resumedAt >= height, `resumed at ${devnet.resumedAt}, had ${height}`)
-    anchor = new DevnetAnchor({ endpoint: devnet.endpoint, codec: testCodec, members: [...v, ...miners].map((p) => p.address) })
+    anchor = new DevnetAnchor({ endpoint: devnet.endpoint, codec: wireRankingCodec, members: [...v, ...miners].map((p) => p.address) })
     await anchor.connect()
     const again = await anchor.readRankings(1, 7)
     assert.deepEqual(again.rankings.map((r) => r.blockHash), before.rankings.map((r) => r.blockHash))
     // Nonces survived: a new anchor signs and lands.
-    const r = await anchor.anchorRanking(v[0], encodeTestRanking(v[0], { netuid: 1, epoch: 9, uids: [3], weights: [1] }))
+    const r = await anchor.anchorRanking(v[0], rankingBytes(v[0], { netuid: 1, epoch: 9, uids: [3], weights: [1] }))
     assert.ok(r.blockNumber > height)
   })
 })
@@ -113,13 +128,13 @@ describe('devnet fault: RPC connection dropped during an anchor', () => {
     const val = kr.addFromUri('//Fault')
     const devnet = await startDevnet({ accounts: [{ address: val.address, free: 1000n * UNIT }], blockTimeMs })
     const proxy = new DropProxy(devnet.endpoint)
-    const anchor = new DevnetAnchor({ endpoint: await proxy.listen(), codec: testCodec, members: [val.address], autoConnectMs: 200 })
+    const anchor = new DevnetAnchor({ endpoint: await proxy.listen(), codec: wireRankingCodec, members: [val.address], autoConnectMs: 200 })
     try {
       await anchor.connect()
       const nonceBefore = (await anchor.api.query.system.account(val.address)).nonce.toNumber()
       // Cut at the first status notification of the submission: the extrinsic reached the node, the answer is lost.
       const cut = proxy.dropOn('author_extrinsicUpdate')
-      const pending = anchor.anchorRanking(val, encodeTestRanking(val, { netuid: 1, epoch: 1, uids: [0], weights: [65535] }))
+      const pending = anchor.anchorRanking(val, rankingBytes(val, { netuid: 1, epoch: 1, uids: [0], weights: [65535] }))
       await cut
       assert.equal(proxy.drops, 1)
       setTimeout(() => proxy.restore(), 1000)
@@ -131,7 +146,7 @@ describe('devnet fault: RPC connection dropped during an anchor', () => {
       // Applied exactly once: the account nonce (state, not pool) moved by one.
       assert.equal((await anchor.api.query.system.account(val.address)).nonce.toNumber(), nonceBefore + 1)
       // The connection works normally afterwards.
-      const next = await anchor.anchorRanking(val, encodeTestRanking(val, { netuid: 1, epoch: 2, uids: [0], weights: [1] }))
+      const next = await anchor.anchorRanking(val, rankingBytes(val, { netuid: 1, epoch: 2, uids: [0], weights: [1] }))
       assert.equal(next.recovered, false)
     } finally {
       await anchor.close()

@@ -10,7 +10,8 @@ import { u8aToHex } from '@polkadot/util'
 import { ChainError } from '../errors.ts'
 import { frameRanking, unframeRanking } from '../remark.ts'
 import { NonceTracker, submitSigned, type SubmitOptions } from '../tx.ts'
-import { buildConsensusInput, type ConsensusInput } from '../consensus.ts'
+import { buildConsensusInput, devnetEpoch, type ConsensusInput, type DevnetEpochOptions } from '../consensus.ts'
+import type { EpochResult } from '@tensormesh/yuma'
 import type {
   AnchorReceipt, AnchoredRanking, BlockRef, ChainAnchor, Metagraph, RankingCodec, RankingView, ReadRankingsResult, RejectedRanking,
 } from '../types.ts'
@@ -210,14 +211,21 @@ export class DevnetAnchor<R extends RankingView = RankingView> implements ChainA
   }
 
   /**
-   * Consensus view of an epoch: each member's latest ranking of the epoch, stakes = devnet balances, run through
-   * `epochFn` (packages/yuma's epoch).
+   * Consensus view of an epoch: each member's latest ranking of the epoch (chain order), stakes = devnet balances,
+   * run through packages/yuma's epoch (or `opts.epochFn`).
    */
-  async consensusView<O> (netuid: number, epoch: number, epochFn: (input: ConsensusInput) => O): Promise<{ input: ConsensusInput, output: O, read: ReadRankingsResult<R> }> {
+  async consensusView (netuid: number, epoch: number, opts: Omit<DevnetEpochOptions, 'block'> & { block?: number } = {}): Promise<ConsensusView<R>> {
     const read = await this.readRankings(netuid, epoch)
     const hotkeys = [...this.#members]
     const stakeMap = await this.stakes(netuid, hotkeys)
     const input = buildConsensusInput(hotkeys, hotkeys.map((h) => stakeMap.get(h) ?? 0n), read.rankings)
-    return { input, output: epochFn(input), read }
+    const block = opts.block ?? read.scannedTo
+    return { input, result: devnetEpoch(input, { ...opts, block }), read }
   }
+}
+
+export interface ConsensusView<R extends RankingView = RankingView> {
+  input: ConsensusInput
+  result: EpochResult
+  read: ReadRankingsResult<R>
 }
