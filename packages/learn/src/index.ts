@@ -80,6 +80,7 @@ export {
   type AggregationRuleName,
   type CentredClippingOptions,
 } from './aggregate.ts'
+export { OuterOptimizer, type OuterOptimizerSpec } from './outer.ts'
 export {
   paramsHash,
   checkpointOf,

@@ -23,6 +23,11 @@ export interface TrainOptions extends Partial<Pick<TaskHyperparameters, 'optimiz
   steps?: number
   /** Leave θ_end in the model instead of restoring θ_start (default false). */
   keepResult?: boolean
+  /**
+   * 'fresh' (default): a new inner optimiser per call. 'keep': the learner's persistent optimiser, whose state (Adam
+   * moments) carries over between calls until {@link Learner.resetOptimizer}.
+   */
+  optimizerState?: 'fresh' | 'keep'
   /** Yield to the event loop every this many steps (default 10) so a peer stays responsive. */
   yieldEvery?: number
   onStep?: (step: number) => void
@@ -77,6 +82,7 @@ export class Learner {
   private readonly vars: tf.LayerVariable[]
   private readonly featureSize: number
   private disposed = false
+  private persistent: tf.Optimizer | null = null
 
   /** Use {@link createLearner}: the backend must be initialised first. */
   constructor(task: Task) {
@@ -151,7 +157,9 @@ export class Learner {
     if (theta) this.setParams(theta)
     const start = theta ? theta.slice() : this.getParams()
     const t0 = performance.now()
-    const optimizer = makeOptimizer(options.optimizer ?? h.optimizer, options.learningRate ?? h.learningRate)
+    const keep = options.optimizerState === 'keep'
+    const optimizer = keep && this.persistent ? this.persistent : makeOptimizer(options.optimizer ?? h.optimizer, options.learningRate ?? h.learningRate)
+    if (keep) this.persistent = optimizer
     const varList = this.model.trainableWeights.map((w) => w.read() as tf.Variable)
     const xBuf = new Float32Array(batch * this.featureSize)
     const yBuf = new Float32Array(batch * this.task.numClasses)
@@ -199,7 +207,7 @@ export class Learner {
     } finally {
       lossSum.dispose()
       correctSum.dispose()
-      optimizer.dispose()
+      if (!keep) optimizer.dispose()
     }
   }
 
@@ -278,8 +286,17 @@ export class Learner {
     return { x, labels: Array.from({ length: samples.length }, (_, j) => this.dataset.labels[samples[j]]) }
   }
 
+  /** Drops the persistent inner optimiser's state (see {@link TrainOptions.optimizerState}). */
+  resetOptimizer(): void {
+    this.persistent?.dispose()
+    this.persistent = null
+  }
+
   dispose(): void {
-    if (!this.disposed) this.model.dispose()
+    if (!this.disposed) {
+      this.resetOptimizer()
+      this.model.dispose()
+    }
     this.disposed = true
   }
 }
