@@ -151,6 +151,15 @@ export function proportionOfAmount(xRaw: number, amount: bigint): bigint {
 
 // ---------------------------------------------------------------- fast layer on numbers
 
+// Reference mode routes every fast function below through the BigInt reference. Tests run whole
+// epochs in both modes and require identical results (test/fast-path.test.ts).
+let reference = false
+
+/** Switch the number layer to its BigInt reference (for equivalence tests; slow). */
+export function setReferenceArithmetic(on: boolean): void {
+  reference = on
+}
+
 /** Exact floor(a / b) for non-negative safe integers a, b > 0 (corrects double rounding). */
 export function floorDivInt(a: number, b: number): number {
   let q = Math.floor(a / b)
@@ -165,6 +174,7 @@ export function floorDivInt(a: number, b: number): number {
  * from 16-bit halves whose partial products stay below 2^53); otherwise the BigInt reference.
  */
 export function mul(a: number, b: number): number {
+  if (reference) return Number(satMulN(BigInt(a), BigInt(b)))
   if (a === 0 || b === 0) return 0
   const neg = (a < 0) !== (b < 0)
   const x = a < 0 ? -a : a
@@ -190,6 +200,7 @@ export function mul(a: number, b: number): number {
  * BigInt reference.
  */
 export function safeDiv(a: number, b: number): number {
+  if (reference) return Number(safeDivN(BigInt(a), BigInt(b)))
   if (b === 0 || a === 0) return 0
   if (a > 0 && b > 0 && a < 2 ** 44 && b < 2 ** 44) {
     let q = floorDivInt(a, b)
@@ -211,6 +222,7 @@ export function safeDiv(a: number, b: number): number {
 
 /** I32F32 `saturating_add` on raw numbers. */
 export function satAdd(a: number, b: number): number {
+  if (reference) return Number(satAddN(BigInt(a), BigInt(b)))
   const r = a + b
   if (r < SAFE && r > -SAFE) return r
   return Number(satAddN(BigInt(a), BigInt(b)))
@@ -218,6 +230,7 @@ export function satAdd(a: number, b: number): number {
 
 /** I32F32 `saturating_sub` on raw numbers. */
 export function satSub(a: number, b: number): number {
+  if (reference) return Number(satSubN(BigInt(a), BigInt(b)))
   const r = a - b
   if (r < SAFE && r > -SAFE) return r
   return Number(satSubN(BigInt(a), BigInt(b)))
@@ -225,6 +238,7 @@ export function satSub(a: number, b: number): number {
 
 /** `checked_mul(..).unwrap_or_default()` (subtensor `vec_mul`): 0 when the product overflows i64. */
 export function checkedMulOrZero(a: number, b: number): number {
+  if (reference) return Number(checkedMulN(BigInt(a), BigInt(b)) ?? 0n)
   const x = Math.abs(a)
   const y = Math.abs(b)
   if (x < FAST_MUL && y < FAST_MUL) return mul(a, b)
@@ -243,6 +257,7 @@ export function sum(xs: ArrayLike<number>): number {
 
 /** `fixed_proportion_to_u16`: floor(x·65535) clamped to [0, 65535], x an I32F32 raw number. */
 export function proportionToU16(x: number): number {
+  if (reference) return toU16N(satMulN(BigInt(x), 65535n << 32n))
   if (x <= 0) return 0
   // mul(x, 65535·2^32) = x·65535 exactly (raw), then drop the fractional bits.
   if (x < 2 ** 36) return Math.min(65535, Math.floor((x * 65535) / TWO32))
@@ -251,6 +266,7 @@ export function proportionToU16(x: number): number {
 
 /** trunc(w·2^32 / 65535): a stored u16 read as a proportion (`u16_proportion_to_fixed`). */
 export function u16ToProportion(w: number): number {
+  if (reference) return Number(safeDivN(BigInt(w) << 32n, 65535n << 32n))
   return floorDivInt(w * TWO32, 65535)
 }
 
@@ -260,6 +276,7 @@ export function u16ToProportion(w: number): number {
  * saturated as the chain's `saturating_add` would.
  */
 export function divIntSum(w: number, s: number): number {
+  if (reference) return Number(safeDivN(BigInt(w) << 32n, sat64(BigInt(s) << 32n)))
   if (s === 0) return 0
   if (w * TWO32 < SAFE && s < 2 ** 31) return floorDivInt(w * TWO32, s)
   return Number(safeDivN(BigInt(w) << 32n, sat64(BigInt(s) << 32n)))
