@@ -6,6 +6,10 @@
 import { Packr } from 'msgpackr'
 import { decodeGradient, decodeQuery, encodeGradient, encodeQuery } from '@tensormesh/wire'
 import type { GradientMessage, QueryMessage } from '@tensormesh/wire'
+// internals, only to show the codec's cost apart from validation
+import { CODECS } from '../packages/wire/src/codec.ts'
+import { FieldContext } from '../packages/wire/src/fields.ts'
+import { packWire, unpackWire } from '../packages/wire/src/msgpack.ts'
 
 const REPS = Number(process.env.BENCH_REPS ?? 41)
 
@@ -64,9 +68,20 @@ const bare = new Packr({ moreTypes: true, useRecords: false })
 const rows: string[][] = []
 const mbps = (bytes: number, ms: number): string => (bytes / 1e6 / (ms / 1e3)).toFixed(0)
 
-function report(what: string, bytes: number, bareBytes: number, p: { bare: number; wire: number; ratio: number }): void {
-  rows.push([`bare msgpackr ${what}`, (bareBytes / 1e6).toFixed(3), p.bare.toFixed(3), mbps(bareBytes, p.bare), ''])
-  rows.push([`wire          ${what}`, (bytes / 1e6).toFixed(3), p.wire.toFixed(3), mbps(bytes, p.wire), p.ratio.toFixed(2)])
+type Pair = { bare: number; wire: number; ratio: number }
+
+/** Rows for bare msgpackr, wire (validating, the public API) and wire's codec without validation. */
+function report(what: string, bytes: number, bareBytes: number, p: Pair, raw: Pair): void {
+  rows.push([`bare msgpackr        ${what}`, (bareBytes / 1e6).toFixed(3), p.bare.toFixed(3), mbps(bareBytes, p.bare), ''])
+  rows.push([`wire                 ${what}`, (bytes / 1e6).toFixed(3), p.wire.toFixed(3), mbps(bytes, p.wire), p.ratio.toFixed(2)])
+  rows.push([`wire, no validation  ${what}`, (bytes / 1e6).toFixed(3), raw.wire.toFixed(3), mbps(bytes, raw.wire), raw.ratio.toFixed(2)])
+}
+
+const rawEncode = <K extends 'gradient' | 'query'>(kind: K, m: K extends 'gradient' ? GradientMessage : QueryMessage) =>
+  () => packWire({ v: 1, k: kind, ...(CODECS[kind].toWire as (x: typeof m) => Record<string, unknown>)(m) })
+const rawDecode = (kind: 'gradient' | 'query', bytes: Uint8Array) => {
+  const c = new FieldContext(kind)
+  return () => CODECS[kind].fromWire(unpackWire(bytes) as Record<string, unknown>, c)
 }
 
 // (a) compressed gradient: bare msgpackr packs the same three typed arrays
@@ -74,16 +89,21 @@ const gBytes = encodeGradient(gradient)
 const gPayload = indices.byteLength + values.byteLength + scales.byteLength
 const gArrays = { i: indices, q: values, s: scales }
 const bareG = bare.pack(gArrays)
-report('encode top-k 1% int8 gradient', gBytes.byteLength, bareG.byteLength, pair(() => bare.pack(gArrays), () => encodeGradient(gradient), 20))
-report('decode top-k 1% int8 gradient', gBytes.byteLength, bareG.byteLength, pair(() => bare.unpack(bareG), () => decodeGradient(gBytes), 20))
+report('encode top-k 1% int8 gradient', gBytes.byteLength, bareG.byteLength,
+  pair(() => bare.pack(gArrays), () => encodeGradient(gradient), 20), pair(() => bare.pack(gArrays), rawEncode('gradient', gradient), 20))
+report('decode top-k 1% int8 gradient', gBytes.byteLength, bareG.byteLength,
+  pair(() => bare.unpack(bareG), () => decodeGradient(gBytes), 20), pair(() => bare.unpack(bareG), rawDecode('gradient', gBytes), 20))
 
 // (b) 4 MB dense tensor: bare msgpackr packs the Float32Array itself
 const qBytes = encodeQuery(query)
 const bareD = bare.pack(dense)
-report('encode dense f32 4 MB', qBytes.byteLength, bareD.byteLength, pair(() => bare.pack(dense), () => encodeQuery(query), 3))
-report('decode dense f32 4 MB', qBytes.byteLength, bareD.byteLength, pair(() => bare.unpack(bareD), () => decodeQuery(qBytes), 3))
+report('encode dense f32 4 MB', qBytes.byteLength, bareD.byteLength,
+  pair(() => bare.pack(dense), () => encodeQuery(query), 3), pair(() => bare.pack(dense), rawEncode('query', query), 3))
+report('decode dense f32 4 MB', qBytes.byteLength, bareD.byteLength,
+  pair(() => bare.unpack(bareD), () => decodeQuery(qBytes), 3), pair(() => bare.unpack(bareD), rawDecode('query', qBytes), 3))
 
 console.log(`wire codec, Node ${process.version}, medians of ${REPS} interleaved reps; ratio = median per-rep (bare msgpackr time / wire time), goal >= 0.8`)
+console.log('wire = the public API: validates every field (finite scan, index order, counts) and returns owned, aligned arrays; "no validation" = the same msgpack layer and copies without the field checks')
 console.log(`compressed gradient: ${N} parameters, k = ${k} (1%), ${gPayload} payload bytes, ${gBytes.byteLength} encoded (${(N * 4 / gBytes.byteLength).toFixed(0)}x smaller than fp32)`)
 const head = ['case', 'MB', 'ms', 'MB/s', 'ratio']
 const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))

@@ -67,6 +67,31 @@ describe('round trip', () => {
   })
 })
 
+describe('encoded bytes own their buffer', () => {
+  test('large (direct-packed) and small encodings never overwrite each other, and survive a transfer', () => {
+    const big = (seed: number): MessageMap['query'] => ({
+      netuid: 1, round: 2, queryId: seed, inputs: { dtype: 'f32', shape: [100_000], data: Float32Array.from({ length: 100_000 }, (_, i) => i * seed) },
+    })
+    const a = encode('query', big(1))
+    const aCopy = Uint8Array.from(a)
+    const small = encode('status', sample<'status'>('status'))
+    const smallCopy = Uint8Array.from(small)
+    assert.equal(a.byteOffset, 0)
+    // detach a's buffer, as postMessage(…, [a.buffer]) does; later encodes must not touch it
+    structuredClone(a.buffer, { transfer: [a.buffer] })
+    assert.equal(a.byteLength, 0)
+    const b = encode('query', big(2))
+    const c = encode('status', sample<'status'>('status'))
+    const d = encode('query', big(3))
+    assert.deepStrictEqual(decode('query', aCopy), big(1))
+    assert.deepStrictEqual(decode('query', b), big(2))
+    assert.deepStrictEqual(decode('query', d), big(3))
+    assert.deepStrictEqual(small, smallCopy)
+    assert.deepStrictEqual(c, smallCopy)
+    assert.notEqual(b.buffer, d.buffer)
+  })
+})
+
 describe('encode refuses invalid messages', () => {
   test('non-finite, inconsistent and out-of-range fields', () => {
     const dense = sample<'gradient'>('gradient-dense')
