@@ -40,7 +40,7 @@ export {
 } from './epoch.ts'
 export {
   convertWeightsAndUidsForEmit, vecMaxUpscaleToU16, vecU16MaxUpscaleToU16, normalizeMaxWeight, numpySumF32,
-  roundHalfEven,
+  roundHalfEven, commitHashPreimage,
 } from './weights.ts'
 export {
   type SetWeightsState, type SetWeightsCall, type SetWeightsCheck, type SetWeightsError, checkSetWeights,

@@ -146,3 +146,45 @@ export function normalizeMaxWeight(x: readonly number[] | Float32Array, limit = 
   const s = numpySumF32(weights)
   return weights.map((v) => f(v / s))
 }
+
+// SCALE compact encoding of a length (modes 0–2; lengths ≥ 2^30 cannot occur for u16 vectors).
+function compactLength(len: number): number[] {
+  if (len < 64) return [len << 2]
+  if (len < 1 << 14) return [((len << 2) | 1) & 0xff, len >> 6]
+  if (len < 1 << 30) {
+    const v = ((len << 2) | 2) >>> 0
+    return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff]
+  }
+  throw new YumaError('INVALID_CALL', 'vector too long for a commit preimage', { value: len })
+}
+
+function u16Vec(xs: readonly number[], field: string): number[] {
+  const out = compactLength(xs.length)
+  xs.forEach((x, i) => {
+    if (!Number.isInteger(x) || x < 0 || x > 65535) throw new YumaError('INVALID_CALL', `${field} must be u16 integers`, { field, index: i, value: x })
+    out.push(x & 0xff, x >> 8)
+  })
+  return out
+}
+
+/**
+ * The bytes the chain hashes (BlakeTwo256) for a commit-reveal v2 commit: SCALE of
+ * `(hotkey: AccountId32, idx: u16, uids: Vec<u16>, values: Vec<u16>, salt: Vec<u16>, version_key: u64)`
+ * (`weights.rs::get_commit_hash`; the SDK's `generate_weight_hash`). `idx` = mecid·4096 + netuid.
+ */
+export function commitHashPreimage(
+  hotkey: Uint8Array,
+  idx: number,
+  uids: readonly number[],
+  values: readonly number[],
+  salt: readonly number[],
+  versionKey: bigint | number,
+): Uint8Array {
+  if (hotkey.length !== 32) throw new YumaError('INVALID_CALL', 'hotkey must be a 32-byte public key', { field: 'hotkey' })
+  if (!Number.isInteger(idx) || idx < 0 || idx > 65535) throw new YumaError('INVALID_CALL', 'idx must be a u16', { field: 'idx', value: idx })
+  const key = BigInt(versionKey)
+  if (key < 0n || key >= 1n << 64n) throw new YumaError('INVALID_CALL', 'versionKey must be a u64', { field: 'versionKey' })
+  const bytes = [...hotkey, idx & 0xff, idx >> 8, ...u16Vec(uids, 'uids'), ...u16Vec(values, 'values'), ...u16Vec(salt, 'salt')]
+  for (let i = 0n; i < 8n; i++) bytes.push(Number((key >> (8n * i)) & 0xffn))
+  return Uint8Array.from(bytes)
+}

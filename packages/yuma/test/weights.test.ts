@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import {
-  YumaError, convertWeightsAndUidsForEmit, normalizeMaxWeight, numpySumF32, roundHalfEven, vecU16MaxUpscaleToU16,
+  YumaError, commitHashPreimage, convertWeightsAndUidsForEmit, normalizeMaxWeight, numpySumF32, roundHalfEven, vecU16MaxUpscaleToU16,
 } from '../src/index.ts'
 
 // Reference outputs produced by running the SDK's `normalize_max_weight` and
@@ -112,5 +112,23 @@ describe('chain max-upscale (vec_u16_max_upscale_to_u16)', () => {
     assert.deepEqual(vecU16MaxUpscaleToU16([1, 2]), [32768, 65535]) // 32767.5 → 32768
     assert.deepEqual(vecU16MaxUpscaleToU16([3, 40000]), [5, 65535]) // 3·(65535/40000 truncated)
     assert.deepEqual(vecU16MaxUpscaleToU16([]), [])
+  })
+})
+
+describe('commit-reveal v2 hash preimage', () => {
+  test('SCALE of (hotkey, idx, uids, values, salt, version_key)', () => {
+    const hotkey = new Uint8Array(32).fill(7)
+    const bytes = commitHashPreimage(hotkey, 4097, [1, 300], [65535, 2], [9], 258n)
+    assert.deepEqual(Array.from(bytes.subarray(0, 32)), new Array(32).fill(7))
+    assert.deepEqual(Array.from(bytes.subarray(32)), [
+      0x01, 0x10, // idx 4097 = mecid 1 · 4096 + netuid 1, u16 LE
+      8, 1, 0, 44, 1, // Vec<u16> [1, 300]: compact length 2 = 0x08
+      8, 255, 255, 2, 0, // [65535, 2]
+      4, 9, 0, // salt [9]
+      2, 1, 0, 0, 0, 0, 0, 0, // 258 as u64 LE
+    ])
+    const long = commitHashPreimage(hotkey, 1, new Array(64).fill(0), [], [], 0)
+    assert.deepEqual(Array.from(long.subarray(34, 36)), [0x01, 0x01]) // compact 64 = (64 << 2) | 1, two bytes
+    assert.throws(() => commitHashPreimage(new Uint8Array(31), 1, [], [], [], 0), YumaError)
   })
 })
