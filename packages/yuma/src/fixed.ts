@@ -24,6 +24,9 @@ const TWO16 = 65536
 const TWO32 = 4294967296
 const SAFE = 2 ** 53
 const FAST_MUL = 2 ** 34
+const TWO24 = 2 ** 24
+const TWO48 = 2 ** 48
+const TWO84 = 2 ** 84
 
 // ---------------------------------------------------------------- BigInt reference (I32F32)
 
@@ -170,8 +173,9 @@ export function floorDivInt(a: number, b: number): number {
 }
 
 /**
- * I32F32 `saturating_mul` on raw numbers. Fast path for |a|, |b| < 2^34 (the product is formed
- * from 16-bit halves whose partial products stay below 2^53); otherwise the BigInt reference.
+ * I32F32 `saturating_mul` on raw numbers. Fast path for |a|, |b| < 2^48 with |a·b| < 2^84 (the
+ * product is assembled from 24-bit limbs whose partial products stay below 2^53); otherwise the
+ * BigInt reference.
  */
 export function mul(a: number, b: number): number {
   if (reference) return Number(satMulN(BigInt(a), BigInt(b)))
@@ -179,18 +183,20 @@ export function mul(a: number, b: number): number {
   const neg = (a < 0) !== (b < 0)
   const x = a < 0 ? -a : a
   const y = b < 0 ? -b : b
-  if (x >= FAST_MUL || y >= FAST_MUL) return Number(satMulN(BigInt(a), BigInt(b)))
-  // x·y = x·yh·2^16 + x·yl with every partial product exact (< 2^52).
-  const yh = Math.floor(y / TWO16)
-  const yl = y - yh * TWO16
-  const t = x * yl
-  const tq = Math.floor(t / TWO16)
-  const tr = t - tq * TWO16
-  const s = x * yh + tq // < 2^53
-  const q = Math.floor(s / TWO16)
+  if (x >= TWO48 || y >= TWO48 || x * y >= TWO84) return Number(satMulN(BigInt(a), BigInt(b)))
+  const xh = Math.floor(x / TWO24)
+  const xl = x - xh * TWO24
+  const yh = Math.floor(y / TWO24)
+  const yl = y - yh * TWO24
+  const p2 = xh * yh
+  const p1 = xh * yl + xl * yh
+  const p0 = xl * yl
+  const p1h = Math.floor(p1 / 256)
+  const low = (p1 - p1h * 256) * TWO24 + p0 // < 2^49, exact
+  const lowQ = Math.floor(low / TWO32)
+  const q = p2 * TWO16 + p1h + lowQ
   if (!neg) return q
-  const exact = tr === 0 && s - q * TWO16 === 0
-  return exact ? -q : -(q + 1) // floor of a negative product
+  return low - lowQ * TWO32 === 0 ? -q : -(q + 1) // floor of a negative product
 }
 
 /**

@@ -93,6 +93,25 @@ export function expFixed(x: bigint): bigint | null {
   return result
 }
 
+/**
+ * `expFixed` on a raw number for |x| ≤ 8 (every term, the sum and the reciprocal stay inside the
+ * exact fast paths of fixed.ts: divisions by i·2^32 reduce to integer floors); null outside, where
+ * the BigInt version must be used. Equal to `expFixed` (test/fixed.test.ts).
+ */
+export function expFast(x: number): number | null {
+  if (x === 0) return ONE
+  if (x === ONE) return Number(EXP_ONE_RAW)
+  const op = x < 0 ? -x : x
+  if (op > 8 * ONE) return null
+  let result = op + ONE
+  let term = op
+  for (let i = 2; i < 32; i++) {
+    term = Math.floor(mul(term, op) / i) // checked_div(term, i·2^32) = floor(term / i) for term ≥ 0
+    result += term
+  }
+  return x < 0 ? safeDiv(ONE, result) : result
+}
+
 /** `exp_safe` (math.rs): clamps x to [−20, 20]; on Err returns 0 (x ≤ 0) or I32F32::MAX. */
 export function expSafe(x: bigint): bigint {
   const lo = -20n << 32n
@@ -123,8 +142,16 @@ export interface LiquidAlphaParams {
  */
 export function liquidAlphaFromDiff(diff: number, p: LiquidAlphaParams): number {
   const k = satDivN(BigInt(p.steepness), -100n << 32n)
-  const x = satMulN(k, BigInt(satSub(diff, HALF)))
-  const sigmoid = satDivN(ONE_N, satAddN(ONE_N, expSafe(x)))
+  let sigmoid: bigint | number
+  const kn = Number(k)
+  const xf = Number.isSafeInteger(kn) ? mul(kn, satSub(diff, HALF)) : null
+  const ef = xf !== null && Number.isSafeInteger(xf) ? expFast(xf) : null
+  if (ef !== null) {
+    sigmoid = safeDiv(ONE, ONE + ef) // saturating_div cannot overflow here: the divisor is ≥ 1
+  } else {
+    const x = satMulN(k, BigInt(satSub(diff, HALF)))
+    sigmoid = satDivN(ONE_N, satAddN(ONE_N, expSafe(x)))
+  }
   const alpha = satAdd(p.alphaLow, mul(Number(sigmoid), satSub(p.alphaHigh, p.alphaLow)))
   return clamp(alpha, p.alphaLow, p.alphaHigh)
 }

@@ -7,6 +7,7 @@ import {
   toU16N, u16ToProportion,
 } from '../src/index.ts'
 import { I64_MAX, I64_MIN, divIntSum, floorDivInt, checkedMulOrZero } from '../src/fixed.ts'
+import { expFast } from '../src/math.ts'
 
 const ONE_N = 1n << 32n
 const fx = (x: number): bigint => BigInt(Math.round(x * 2 ** 32))
@@ -150,6 +151,14 @@ describe('exp (substrate-fixed Taylor series)', () => {
     for (const x of [0.25, 0.5, 2, 7.5, 19.9]) {
       assert.equal(expFixed(fx(-x)), checkedDivN(ONE_N, expFixed(fx(x)) as bigint))
     }
+  })
+
+  test('the number fast path equals the BigInt series on |x| ≤ 8 and declines outside', () => {
+    fc.assert(fc.property(fc.integer({ min: -8 * ONE, max: 8 * ONE }), (x) => {
+      assert.equal(BigInt(expFast(x) as number), expFixed(BigInt(x)))
+    }), { numRuns: 3000 })
+    assert.equal(expFast(8 * ONE + 1), null)
+    assert.equal(BigInt(expFast(ONE) as number), EXP_ONE_RAW)
   })
 
   test('exp_safe clamps to [-20, 20]', () => {
