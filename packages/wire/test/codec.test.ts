@@ -78,7 +78,7 @@ describe('encoded bytes own their buffer', () => {
     const smallCopy = Uint8Array.from(small)
     assert.equal(a.byteOffset, 0)
     // detach a's buffer, as postMessage(…, [a.buffer]) does; later encodes must not touch it
-    structuredClone(a.buffer, { transfer: [a.buffer] })
+    structuredClone(a.buffer, { transfer: [a.buffer as ArrayBuffer] })
     assert.equal(a.byteLength, 0)
     const b = encode('query', big(2))
     const c = encode('status', sample<'status'>('status'))

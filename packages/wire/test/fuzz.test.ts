@@ -4,8 +4,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Packr } from 'msgpackr'
-import { decode, decodeAny, encode, MAX_MESSAGE_BYTES, MESSAGE_KINDS, WIRE_PACKR_OPTIONS, WireError } from '../src/index.ts'
-import type { MessageKind, WireErrorCode } from '../src/index.ts'
+import {
+  decode, decodeAny, encode, MAX_MESSAGE_BYTES, MESSAGE_KINDS, verifyIdentity, verifyRanking, WIRE_PACKR_OPTIONS, WireError,
+} from '../src/index.ts'
+import type { IdentityBinding, MessageKind, RankingMessage, WireErrorCode } from '../src/index.ts'
 import { hex, validSamples, wireObject } from './samples.ts'
 
 const COUNT = Number(process.env.WIRE_FUZZ_COUNT ?? 20_000)
@@ -72,6 +74,32 @@ function structural(wire: Record<string, unknown>): Uint8Array {
   }
 }
 
+/** The f32 bins of a wire map (scales, dense values, f32 query tensors), as [holder, key] pairs. */
+function floatBins(wire: Record<string, unknown>): [Record<string, unknown>, string][] {
+  const out: [Record<string, unknown>, string][] = []
+  for (const key of ['t', 'in', 'out']) {
+    const inner = wire[key] as Record<string, unknown> | undefined
+    if (inner === undefined) continue
+    if (inner.s instanceof Uint8Array) out.push([inner, 's'])
+    if (inner.f === 'dense' || inner.dt === 'f32') out.push([inner, 'd'])
+  }
+  return out
+}
+
+/** A valid message with one f32 element replaced by NaN or ±Infinity. */
+function nonFinite(wire: Record<string, unknown>): Uint8Array | undefined {
+  const o = structuredClone(wire)
+  const bins = floatBins(o)
+  if (bins.length === 0) return undefined
+  const [holder, key] = pick(bins)
+  const bytes = Uint8Array.from(holder[key] as Uint8Array)
+  if (bytes.byteLength < 4) return undefined
+  const f = new Float32Array(bytes.buffer)
+  f[int(f.length)] = pick([NaN, Infinity, -Infinity])
+  holder[key] = bytes
+  return packr.pack(o)
+}
+
 /** One fuzz input and the kind its decoder is called with. */
 function nextInput(): { kind: MessageKind; bytes: Uint8Array; strategy: string } {
   const base = pick(bases)
@@ -87,7 +115,11 @@ function nextInput(): { kind: MessageKind; bytes: Uint8Array; strategy: string }
       : Uint8Array.from([...base.bytes.subarray(0, at), ...base.bytes.subarray(at + 1)])
     return { kind, bytes: b, strategy: 'insert-delete' }
   }
-  if (s < 80) return { kind: base.kind, bytes: structural(base.wire), strategy: 'structural' }
+  if (s < 77) return { kind: base.kind, bytes: structural(base.wire), strategy: 'structural' }
+  if (s < 80) {
+    const bytes = nonFinite(base.wire)
+    if (bytes !== undefined) return { kind: base.kind, bytes, strategy: 'non-finite' }
+  }
   if (s < 95) return { kind, bytes: randomBytes(int(rand() < 0.9 ? 64 : 4096)), strategy: 'random' }
   if (s < 99) return { kind, bytes: Uint8Array.from([pick(INTERESTING), ...randomBytes(int(12))]), strategy: 'header' }
   return { kind, bytes: oversized(kind), strategy: 'oversize' }
@@ -102,12 +134,19 @@ function oversized(kind: MessageKind): Uint8Array {
 test(`fuzz: ${COUNT} inputs only ever decode or throw WireError`, { timeout: 600_000 }, () => {
   const codes = new Map<string, number>()
   let accepted = 0
+  let verified = 0
   for (let i = 0; i < COUNT; i++) {
     const { kind, bytes, strategy } = nextInput()
     for (const run of [() => decode(kind, bytes), () => decodeAny(bytes)]) {
       try {
-        run()
+        const m = run()
         accepted++
+        // signature checks on whatever decodes must also fail only with WireError (sr25519 is slow: cap the count)
+        if (verified < 300 && (kind === 'identity' || kind === 'ranking') && !('message' in m)) {
+          verified++
+          if (kind === 'identity') verifyIdentity(m as IdentityBinding, { now: Date.now() })
+          else verifyRanking(m as RankingMessage)
+        }
       } catch (e) {
         if (!(e instanceof WireError)) {
           assert.fail(`seed ${SEED} input ${i} (${strategy}, ${kind}) threw ${String(e)}: ${hex(bytes.subarray(0, 512))}`)
@@ -116,12 +155,13 @@ test(`fuzz: ${COUNT} inputs only ever decode or throw WireError`, { timeout: 600
         codes.set(code, (codes.get(code) ?? 0) + 1)
       }
     }
-    if (strategy === 'oversize') {
-      assert.throws(() => decode(kind, bytes), (e: unknown) => e instanceof WireError && e.code === 'OVERSIZE')
+    if (strategy === 'oversize' || strategy === 'non-finite') {
+      const want = strategy === 'oversize' ? 'OVERSIZE' : 'NON_FINITE'
+      assert.throws(() => decode(kind, bytes), (e: unknown) => e instanceof WireError && e.code === want)
     }
   }
   // the corpus must exercise the refusal paths, not only accept
-  for (const code of ['OVERSIZE', 'MALFORMED', 'BAD_VERSION', 'BAD_KIND', 'BAD_FIELD'] as const) {
+  for (const code of ['OVERSIZE', 'MALFORMED', 'BAD_VERSION', 'BAD_KIND', 'BAD_FIELD', 'NON_FINITE'] as const) {
     assert.ok((codes.get(code) ?? 0) > 0, `no input produced ${code}`)
   }
   if (process.env.WIRE_FUZZ_COUNT !== undefined) {
