@@ -88,7 +88,8 @@ export class FieldContext {
   }
 
   instance<T extends TypedArray>(v: unknown, field: string, ctor: TypedArrayCtor<T>): void {
-    if (!(v instanceof ctor) || v.constructor !== ctor) this.fail('BAD_FIELD', field, `expected a ${ctor.name}`)
+    // instanceof admits subclasses (a Node Buffer for a Uint8Array field) but never another element type
+    if (!(v instanceof ctor)) this.fail('BAD_FIELD', field, `expected a ${ctor.name}`)
   }
 
   /**
