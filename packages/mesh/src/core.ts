@@ -136,6 +136,7 @@ function descriptors (o: MeshOptions['reqresp'] = {}): {
       totalQuota: { quota: 200, windowMs: 10_000 },
       ttfbMs: 5_000,
       totalMs: 10_000,
+      runOnLimitedConnection: true,
       ...o.status
     },
     checkpoint: {

@@ -60,7 +60,7 @@ export class ReqResp {
     this.limiters.set(d.protocolId, { peer: new RateLimiter(d.peerQuota), total: new RateLimiter(d.totalQuota) })
     await this.node.handle(d.protocolId, async (stream, connection) => {
       await this.serve(d, handler, stream, connection.remotePeer.toString())
-    }, { maxInboundStreams: 64, maxOutboundStreams: 64, ...(force ? { force: true as const } : {}) })
+    }, { maxInboundStreams: 64, maxOutboundStreams: 64, runOnLimitedConnection: d.runOnLimitedConnection === true, ...(force ? { force: true as const } : {}) })
   }
 
   private async serve<Req, Resp> (d: ProtocolDescriptor<Req, Resp>, handler: ProtocolHandler<Req, Resp>, stream: Stream, peer: string): Promise<void> {
@@ -125,7 +125,7 @@ export class ReqResp {
     const signal = opts.signal != null ? AbortSignal.any([total, opts.signal]) : total
     let stream: Stream
     try {
-      stream = await this.node.dialProtocol(peer, d.protocolId, { signal })
+      stream = await this.node.dialProtocol(peer, d.protocolId, { signal, runOnLimitedConnection: d.runOnLimitedConnection === true })
     } catch (err) {
       this.count('outbound', d.method, 'MESH_DIAL_FAILED')
       throw new MeshError('MESH_DIAL_FAILED', `${d.method} to ${peerStr}: ${(err as Error).message}`, data)

@@ -42,6 +42,11 @@ export interface ProtocolDescriptor<Req, Resp> {
   ttfbMs: number
   /** Time for the whole exchange, ms. */
   totalMs: number
+  /**
+   * Also runs over limited (circuit relay v2) connections, whose relays cap bytes and time: only for
+   * small exchanges, so a NATed peer can talk before hole punching upgrades the connection.
+   */
+  runOnLimitedConnection?: boolean
 }
 
 export interface HandlerContext {
