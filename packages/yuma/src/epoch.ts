@@ -140,6 +140,8 @@ export interface EpochResult {
     serverEmission: number[]
     validatorEmission: number[]
     combinedEmission: number[]
+    /** New bond rows as floats (computed on first access): Yuma2 column-max-upscaled, Yuma3 raw EMA. */
+    readonly bonds: Array<Array<[number, number]>>
   }
   /** The activity cutoff used, in blocks. */
   activityCutoff: number
@@ -299,6 +301,12 @@ export function epoch(snapshot: EpochSnapshot): EpochResult {
       serverEmission: nServer.map(toFloat),
       validatorEmission: nValidator.map(toFloat),
       combinedEmission: nCombined.map(toFloat),
+      get bonds() {
+        return Array.from({ length: n }, (_, i) => {
+          const row = emaBonds[i]
+          return newPermits[i] && row ? Array.from(row.idx, (j, t): [number, number] => [j, toFloat(row.val[t])]) : []
+        })
+      },
     },
     activityCutoff: cutoff,
   }

@@ -113,6 +113,8 @@ describe('bonds', () => {
   test('Yuma2 stores the column-max-upscaled EMA; losing a permit empties the row', () => {
     const r = epoch(base({ hyperparameters: { yuma3On: false } }))
     assert.deepEqual(r.bonds[0], [[2, 65535], [3, 65535]])
+    assert.deepEqual(r.proportions.bonds[0], [[2, 1], [3, 1]])
+    assert.deepEqual(r.proportions.bonds[2], [])
     const lost = epoch(base({ stakes: [1000n, 0n, 0n, 0n], bonds: held, hyperparameters: { yuma3On: false } }))
     assert.deepEqual(lost.validatorPermit[1], false)
     assert.deepEqual(lost.bonds[1], [])
