@@ -1,0 +1,107 @@
+/**
+ * Runs one peer as a process: config → wallet → chain (connect, clear error if unreachable) → mesh → peer → local
+ * API + metrics; writes `<dataDir>/api.json` (address and token, mode 600) for `tensormesh status`; shuts down on
+ * SIGINT/SIGTERM. Under `tensormesh demo` (an IPC channel is present) it also forwards its events to the parent and
+ * takes `dial` / `stop` commands from it.
+ */
+import { rmSync } from 'node:fs'
+import type { KeyringPair } from '@polkadot/keyring/types'
+import { decodeAddress } from '@polkadot/util-crypto'
+import { createDevnetPort, createMeshPort, type ChainPort } from './adapters.ts'
+import { startApi, type ApiServer } from './api.ts'
+import type { PeerEventName } from './api-types.ts'
+import { chainEndpoint, type PeerConfig } from './config.ts'
+import { dataPaths } from './datadir.ts'
+import { NodeError, errorMessage } from './errors.ts'
+import { createLogger, streamSink, type LogRecord, type Logger } from './logger.ts'
+import { createPeerMetrics } from './metrics.ts'
+import { createPeer, ss58, type Peer } from './peer.ts'
+import { writeJsonAtomic } from './persist.ts'
+
+export interface RunningPeer { peer: Peer, api: ApiServer, stop (reason?: string): Promise<void> }
+
+export async function connectChain (config: PeerConfig, log: Logger): Promise<ChainPort | null> {
+  const endpoint = chainEndpoint(config)
+  if (endpoint === null) {
+    log.warn('no chain endpoint: running without a chain (wall-clock rounds, no anchoring); `tensormesh demo` starts a devnet')
+    return null
+  }
+  if (config.network !== 'devnet') {
+    throw new NodeError('CHAIN_UNREACHABLE', `anchoring on subtensor (${config.network}) needs packages/chain's subtensor anchor, which this build does not include yet; use --network devnet`, { network: config.network })
+  }
+  const tempo = config.round.roundsPerEpoch * config.round.blocksPerRound
+  const chain = await createDevnetPort(endpoint, config.members, tempo)
+  try {
+    await withTimeout(chain.connect(), 15_000, `chain at ${endpoint} did not answer within 15 s`)
+  } catch (e) {
+    await chain.close().catch(() => {})
+    throw new NodeError('CHAIN_UNREACHABLE', `cannot reach the chain at ${endpoint}: ${errorMessage(e)}. Is the devnet running (tensormesh demo) or the URL right?`, { endpoint }, { cause: e })
+  }
+  return chain
+}
+
+async function withTimeout<T> (p: Promise<T>, ms: number, message: string): Promise<T> {
+  let t: ReturnType<typeof setTimeout> | undefined
+  try {
+    return await Promise.race([p, new Promise<never>((_resolve, reject) => { t = setTimeout(() => { reject(new Error(message)) }, ms) })])
+  } finally {
+    clearTimeout(t)
+  }
+}
+
+export async function runPeer (config: PeerConfig, pair: KeyringPair): Promise<RunningPeer> {
+  const ipc = typeof process.send === 'function'
+  const forward = (name: string, data: unknown): void => {
+    if (ipc && process.connected) process.send!({ type: 'event', name, data }, undefined, {}, () => {})
+  }
+  const sinks = [streamSink(process.stderr)]
+  const logger = createLogger({ level: config.logLevel, sinks: [...sinks, (r: LogRecord) => { if (r.level !== 'debug') forward('log', { level: r.level, module: r.module, msg: r.msg, time: r.time }) }] })
+  const chain = await connectChain(config, logger)
+  const members = config.members.map(ss58)
+  const mesh = await createMeshPort({
+    listen: config.listen,
+    bootstrap: config.bootstrap,
+    mdns: config.mdns,
+    netuids: [config.netuid],
+    isRegistered: (_netuid, hotkey) => members.includes(ss58(hotkey)),
+  })
+  const peer = createPeer(config, { pair, mesh, chain, logger })
+  const metrics = createPeerMetrics(peer, { meshStats: () => mesh.stats() })
+  const paths = dataPaths(config.dataDir)
+  const api = await startApi({
+    status: () => peer.status(),
+    rankings: () => peer.rankings(),
+    anchors: () => peer.anchors(),
+    control: (req) => {
+      if (req.action === 'pause') peer.setPaused(true)
+      else if (req.action === 'resume') peer.setPaused(false)
+      else peer.setThrottle(req.value)
+      const s = peer.status()
+      return { ok: true, paused: s.paused, throttle: s.throttle }
+    },
+    onEvent: (fn) => peer.events.onAny(fn as (n: PeerEventName, d: unknown) => void),
+  }, { port: config.api.port, token: config.api.token, registry: metrics.registry })
+  writeJsonAtomic(paths.api, { url: api.url, token: api.token, pid: process.pid, hotkey: ss58(decodeAddress(pair.address)) })
+  peer.events.onAny((name, data) => { forward(name, data) })
+  let stopping: Promise<void> | null = null
+  const stop = (reason = 'stopped'): Promise<void> => {
+    stopping ??= (async () => {
+      await peer.stop(reason)
+      metrics.dispose()
+      await api.close()
+      rmSync(paths.api, { force: true })
+    })()
+    return stopping
+  }
+  if (ipc) {
+    process.on('message', (m: { type?: string, addrs?: string[] }) => {
+      if (m.type === 'stop') void stop('parent asked').then(() => { process.disconnect?.() })
+      if (m.type === 'dial') {
+        void (async () => { for (const a of m.addrs ?? []) await mesh.dial(a).catch(() => {}) })()
+      }
+    })
+  }
+  await peer.start()
+  forward('api', { url: api.url, token: api.token })
+  return { peer, api, stop }
+}
