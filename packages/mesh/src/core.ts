@@ -5,6 +5,8 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { CID } from 'multiformats/cid'
+import { sha256 as mfSha256 } from 'multiformats/hashes/sha2'
 import {
   GOSSIP_KINDS, MAX_CHECKPOINT_CHUNK_DATA, MAX_GOSSIP_MESSAGE_BYTES, MAX_MESSAGE_BYTES, PROTOCOLS, gossipTopic, parseGossipTopic
 } from '@tensormesh/wire'
@@ -206,6 +208,7 @@ export class MeshCore {
   private identityTimers = new Map<number, ReturnType<typeof setTimeout>>()
   private maintenance: ReturnType<typeof setInterval> | null = null
   private nextRequestId = 1
+  private ticks = 0
 
   constructor (opts: MeshOptions & { registry: HotkeyRegistry }) {
     this.opts = opts
@@ -307,6 +310,30 @@ export class MeshCore {
       this.pubsub.subscribe(topic)
     }
     if (this.identities.has(netuid)) this.scheduleIdentity(netuid, 0)
+    this.discoverSubnet(netuid).catch(() => {})
+  }
+
+  /**
+   * Kademlia rendezvous for a subnet: we provide the CID of `tensormesh/subnet/<netuid>` and dial the
+   * other providers, so peers that share only a bootstrap node find each other. Best effort.
+   */
+  async discoverSubnet (netuid: number): Promise<number> {
+    if (this.opts.dht === false || this.node == null) return 0
+    const node = this.node
+    const cid = CID.createV1(0x55, await mfSha256.digest(new TextEncoder().encode(`tensormesh/subnet/${netuid}`)))
+    await node.contentRouting.provide(cid, { signal: AbortSignal.timeout(20_000) }).catch(() => {})
+    let dialled = 0
+    const limit = Math.floor((this.opts.maxConnections ?? 64) / 2)
+    try {
+      for await (const p of node.contentRouting.findProviders(cid, { signal: AbortSignal.timeout(20_000) })) {
+        if (p.id.equals(node.peerId) || node.getConnections(p.id).length > 0 || this.scoreBook.isBanned(p.id.toString())) continue
+        if (node.getConnections().length >= limit) break
+        await node.dial(p.multiaddrs.length > 0 ? p.multiaddrs : p.id, { signal: AbortSignal.timeout(10_000) }).then(() => { dialled++ }, () => {})
+      }
+    } catch {
+      // no DHT peers yet: the next maintenance tick retries
+    }
+    return dialled
   }
 
   leaveSubnet (netuid: number): void {
@@ -520,6 +547,8 @@ export class MeshCore {
   }
 
   private maintain (): void {
+    // Every minute, look for more peers of our subnets.
+    if (++this.ticks % 12 === 0) for (const n of this.joined) this.discoverSubnet(n).catch(() => {})
     for (const r of this.rates.values()) r.prune()
     this.scoreBook.prune()
     if (this.node == null) return
