@@ -66,7 +66,7 @@ export interface AnchorReceipt {
   extrinsicHash: string
   extrinsicIndex: number
   /** How the anchor was made on chain. */
-  method: 'system.remarkWithEvent' | 'subtensorModule.setWeights' | 'subtensorModule.commitWeights'
+  method: 'system.remarkWithEvent' | 'subtensorModule.setWeights' | 'subtensorModule.commitWeights' | 'subtensorModule.revealWeights' | 'subtensorModule.burnedRegister'
   /** True if the connection dropped and the result was recovered by looking at the chain. */
   recovered: boolean
 }

@@ -5,10 +5,11 @@
  */
 import { promises as fs, constants as fsc } from 'node:fs'
 import { homedir } from 'node:os'
-import { join, dirname, basename } from 'node:path'
+import { join } from 'node:path'
 import type { KeyringPair } from '@polkadot/keyring/types'
 import { mnemonicGenerate, cryptoWaitReady } from '@polkadot/util-crypto'
 import { ChainError } from '../errors.ts'
+import { writeFileAtomic } from '../util/fs.ts'
 import {
   decryptKeyfile, encryptKeyfile, keyfileDataFromMnemonic, keyfileEncryption, pairFromKeyfileData, parseKeyfileData,
   publicKeyfileData, serializeKeyfileData, type KeyfileData, type KeyfileEncryption,
@@ -46,24 +47,6 @@ export function walletPaths (ref: WalletRef = {}, hotkey = 'default'): { dir: st
 
 async function exists (p: string): Promise<boolean> {
   try { await fs.access(p, fsc.F_OK); return true } catch { return false }
-}
-
-/** Crash-safe write: temp file in the same directory, fsync, rename, fsync the directory. */
-export async function writeFileAtomic (path: string, data: Uint8Array | string, mode = 0o600): Promise<void> {
-  await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 })
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
-  const fh = await fs.open(tmp, 'w', mode)
-  try {
-    await fh.writeFile(data)
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
-  await fs.rename(tmp, path)
-  try {
-    const dh = await fs.open(dirname(path), 'r')
-    try { await dh.sync() } finally { await dh.close() }
-  } catch { /* some filesystems refuse fsync on directories */ }
 }
 
 /**
