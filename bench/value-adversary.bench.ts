@@ -5,6 +5,7 @@
 import { learnEngine, runSimulation, ADVERSARY_KINDS, DEFAULT_SIM_CONFIG } from '@tensormesh/value/sim'
 import type { MinerKind, SimConfig, SimResult } from '@tensormesh/value/sim'
 import { doctor, initBackend } from '@tensormesh/learn'
+import type { CodecOptions } from '@tensormesh/learn'
 
 const rounds = Number(process.env.VALUE_BENCH_ROUNDS ?? 12)
 const base: Omit<SimConfig, 'miners'> = {
@@ -20,8 +21,8 @@ const base: Omit<SimConfig, 'miners'> = {
 const short: Record<MinerKind, string> = { honest: 'H', 'free-rider': 'FREE', noise: 'NOISE', copier: 'COPY', poisoner: 'POIS', stale: 'STALE', lie: 'LIE', lazy: 'LAZY' }
 const pct = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(2)}%`)
 
-async function run (label: string, miners: MinerKind[], extra: Partial<SimConfig> = {}, table = false): Promise<SimResult & { seconds: number }> {
-  const engine = await learnEngine({ aggregation: { rule: 'norm-clip' } })
+async function run (label: string, miners: MinerKind[], extra: Partial<SimConfig> = {}, table = false, codec?: CodecOptions): Promise<SimResult & { seconds: number }> {
+  const engine = await learnEngine({ aggregation: { rule: 'norm-clip' }, codec })
   const t0 = performance.now()
   if (table) console.log(`round  acc    adv-share  ${miners.map((k, uid) => `${short[k]}${uid}`.padStart(7)).join('')}`)
   const r = await runSimulation(engine, { ...base, ...extra, miners }, (rep) => {
@@ -29,7 +30,8 @@ async function run (label: string, miners: MinerKind[], extra: Partial<SimConfig
   })
   engine.dispose()
   const seconds = (performance.now() - t0) / 1000
-  console.log(`${label}: final test accuracy ${r.finalTestAccuracy.toFixed(4)}, ${r.rounds.length} rounds in ${seconds.toFixed(1)} s (${(seconds / r.rounds.length).toFixed(1)} s/round)`)
+  const tail = [...r.rounds.slice(-2).map((x) => x.testAccuracy), r.finalTestAccuracy]
+  console.log(`${label}: final test accuracy ${r.finalTestAccuracy.toFixed(4)} (mean of the last 3 models ${(tail.reduce((s, x) => s + x, 0) / 3).toFixed(4)}), ${r.rounds.length} rounds in ${seconds.toFixed(1)} s (${(seconds / r.rounds.length).toFixed(1)} s/round)`)
   return { ...r, seconds }
 }
 
@@ -40,18 +42,24 @@ console.log(`backend ${doctor().backend}; task mnist-mlp (101,770 parameters, re
 
 // 1. Every adversary kind among honest miners: ranks (1 = best) per round.
 const mixed: MinerKind[] = [...new Array<MinerKind>(9).fill('honest'), ...ADVERSARY_KINDS]
-console.log(`\n== ranks per round (${mixed.length} miners: 9 honest, ${ADVERSARY_KINDS.join(', ')}) ==`)
-const m = await run('mixed', mixed, {}, true)
 const honest = mixed.flatMap((k, u) => (k === 'honest' ? [u] : []))
-const firstAllBelow = m.rounds.find((r, i) => m.rounds.slice(i).every((x) => mixed.every((k, u) => k === 'honest' || x.rank[u] > Math.max(...honest.map((h) => x.rank[h])))))
-console.log(`every adversary below every honest miner from round ${firstAllBelow?.round ?? 'never'} on`)
-const shares = m.rounds.flatMap((r) => (r.adversaryShare === null ? [] : [r.adversaryShare]))
-console.log(`adversaries' share of Yuma incentive over the ${shares.length} rounds with weights set (after ${base.warmupRounds} warm-up round): ` +
-  `max ${pct(Math.max(...shares))}, mean ${pct(shares.reduce((s, x) => s + x, 0) / shares.length)} (goal ≤ 2%)`)
-const perKind = ADVERSARY_KINDS.map((k) => `${k} ${pct(m.rounds.reduce((s, r) => s + r.incentive[mixed.indexOf(k)], 0) / m.rounds.length)}`)
-console.log(`mean incentive per adversary: ${perKind.join(', ')}; per honest miner ${pct(honest.reduce((s, u) => s + m.rounds.reduce((t, r) => t + r.incentive[u], 0), 0) / honest.length / m.rounds.length)}`)
-const last = m.rounds[m.rounds.length - 1]
-console.log(`penalties in the last round: ${mixed.map((k, u) => `${short[k]}${u}:${last.penalties[u].join('+') || '-'}`).join(' ')}`)
+function summary (m: SimResult): void {
+  const firstAllBelow = m.rounds.find((r, i) => m.rounds.slice(i).every((x) => mixed.every((k, u) => k === 'honest' || x.rank[u] > Math.max(...honest.map((h) => x.rank[h])))))
+  console.log(`every adversary below every honest miner from round ${firstAllBelow?.round ?? 'never'} on`)
+  const shares = m.rounds.flatMap((r) => (r.adversaryShare === null ? [] : [r.adversaryShare]))
+  console.log(`adversaries' share of Yuma incentive over the ${shares.length} rounds with weights set (after ${base.warmupRounds} warm-up round): ` +
+    `max ${pct(Math.max(...shares))}, mean ${pct(shares.reduce((s, x) => s + x, 0) / shares.length)} (goal ≤ 2%)`)
+  const paid = m.rounds.filter((r) => r.adversaryShare !== null)
+  const perKind = ADVERSARY_KINDS.map((k) => `${k} ${pct(paid.reduce((s, r) => s + r.incentive[mixed.indexOf(k)], 0) / paid.length)}`)
+  console.log(`mean incentive per adversary: ${perKind.join(', ')}; per honest miner ${pct(honest.reduce((s, u) => s + paid.reduce((t, r) => t + r.incentive[u], 0), 0) / honest.length / paid.length)}`)
+  const last = m.rounds[m.rounds.length - 1]
+  console.log(`penalties in the last round: ${mixed.map((k, u) => `${short[k]}${u}:${last.penalties[u].join('+') || '-'}`).join(' ')}`)
+}
+console.log(`\n== ranks per round (${mixed.length} miners: 9 honest, ${ADVERSARY_KINDS.join(', ')}; dense updates) ==`)
+summary(await run('mixed', mixed, {}, true))
+const codec: CodecOptions = { topK: 256, bits: 8 }
+console.log(`\n== the same subnet with learn's codec on every update (top ${codec.topK} per 4096-value chunk, ${codec.bits}-bit, error feedback) ==`)
+summary(await run('mixed, codec', mixed, {}, true, codec))
 
 // 2. 30% poisoners against the clean run (same honest miners), and the same poisoned subnet without defences.
 const clean: MinerKind[] = new Array<MinerKind>(7).fill('honest')

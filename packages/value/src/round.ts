@@ -11,7 +11,7 @@ import { submissionPenalties } from './penalties.ts'
 import { DEFAULT_SCORE_WEIGHTS, combineScore, emaStep, normaliseComponents } from './score.ts'
 import { lossDelta, ownDataSign, relativeImprovement, responseScore } from './measure.ts'
 import { leaveOneOut, shapleyPermutation } from './shapley.ts'
-import { meanOf } from './vector.ts'
+import { allFinite, meanOf } from './vector.ts'
 import { ValueError } from './errors.ts'
 
 export interface ValidatorConfig {
@@ -36,7 +36,7 @@ export interface ValidatorConfig {
 
 export const DEFAULT_VALIDATOR_CONFIG: ValidatorConfig = {
   step: 1,
-  ownMargin: { relative: 0.1, absolute: 0.002 },
+  ownMargin: { relative: 0.2, absolute: 0.002 },
   ownAlpha: 0.3,
   copy: {},
   shapley: { permutations: 16, antithetic: true },
@@ -122,7 +122,11 @@ export async function scoreRound (evaluator: Evaluator, input: RoundInput, confi
   const penalties = new Map<number, Penalty[]>(uids.map((u) => [u, submissionPenalties(byUid.get(u), expect)]))
   const sound = uids.filter((u) => penalties.get(u)!.length === 0).map((u) => byUid.get(u)!) as (Submission & { update: Float32Array })[]
 
-  for (const c of detectCopies(sound.map((s) => ({ uid: s.uid, update: s.update, arrivalMs: s.arrivalMs })), config.copy)) {
+  // Copies are looked for among every decodable update, late or stale ones included: copying a late update is
+  // still copying, and the original's own fault is already recorded.
+  const decodable = uids.map((u) => byUid.get(u)).filter((s): s is Submission & { update: Float32Array } =>
+    s !== undefined && s.update !== null && s.update.length === expect.dim && allFinite(s.update))
+  for (const c of detectCopies(decodable.map((s) => ({ uid: s.uid, update: s.update, arrivalMs: s.arrivalMs })), config.copy)) {
     penalties.get(c.uid)!.push({ code: 'copy', detail: { of: c.of, cosine: c.cosine, overlap: c.overlap, arrivalMs: c.arrivalMs, ofArrivalMs: c.ofArrivalMs } })
   }
   for (const r of detectReplays(sound, input.earlier ?? [], config.copy)) {

@@ -95,6 +95,16 @@ describe('scoreRound', () => {
     assert.deepEqual(inflated.mismatches.map((m) => m.field), ['gradient.value'])
   })
 
+  test('copying a late update is still a copy; the late original keeps only its own fault', async () => {
+    const ev = new QuadraticEvaluator()
+    const r = await scoreRound(ev, {
+      validator: 'v', expect, expectedUids: [0, 1], heldout,
+      submissions: [sub(0, honest(0), { arrivalMs: 10_500 }), sub(1, Float32Array.from(honest(0), (x) => x * 1.01), { arrivalMs: 10_900 })],
+      ownAverages: {},
+    }, { ...DEFAULT_VALIDATOR_CONFIG, shapley: false, loo: false })
+    assert.deepEqual(r.records.map((x) => x.penalties.map((p) => p.code)), [['late'], ['late', 'copy']])
+  })
+
   test('the own-data average carries over rounds and a replayed update is caught', async () => {
     const ev = new QuadraticEvaluator()
     const earlier = [{ uid: 2, round: 0, update: honest(2) }]

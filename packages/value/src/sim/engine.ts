@@ -1,7 +1,7 @@
 // What the adversary simulation needs from a learning engine, and its implementation over packages/learn.
 // The simulation uses packages/learn's real Learner (tfjs, real MNIST digits); value's scoring core never sees it.
-import { applyUpdate, assignSamples, createAggregationRule, createLearner, getTask } from '@tensormesh/learn'
-import type { AggregationSpec, Learner, Task } from '@tensormesh/learn'
+import { ErrorFeedback, applyUpdate, assignSamples, createAggregationRule, createLearner, decodeUpdate, getTask, paramsHash } from '@tensormesh/learn'
+import type { AggregationSpec, CodecOptions, Learner, Task } from '@tensormesh/learn'
 import type { Metrics } from '../types.ts'
 
 /** A task's model as the simulation sees it: flat parameters θ, sample indices, deterministic assignment. */
@@ -11,6 +11,8 @@ export interface SimEngine {
   readonly classes: number
   /** Train pool (assigned to miners), validators' held-out pool, test split: sample indices. */
   readonly pools: { train: Uint32Array, heldout: Uint32Array, test: Uint32Array }
+  /** Hash naming θ (the base model every submission must claim). */
+  hash (theta: Float32Array): string
   /** θ₀ shared by every peer. */
   initialParams (): Float32Array
   /** The `count` samples a miner with `hotkey` trains on in `round` (reproducible by validators). */
@@ -24,6 +26,11 @@ export interface SimEngine {
   labels (samples: Uint32Array): Int32Array
   /** θ − η·Δ. */
   apply (theta: Float32Array, delta: Float32Array, eta: number): Float32Array
+  /**
+   * What a miner's update looks like after the wire codec (top-k + quantisation with that miner's error feedback),
+   * decoded as a validator sees it; the identity when the engine has no codec.
+   */
+  publish (miner: string, update: Float32Array): Float32Array
   /** Robust aggregate of the selected updates (null for none). */
   aggregate (updates: Float32Array[]): Float32Array | null
   dispose (): void
@@ -36,6 +43,8 @@ export interface LearnEngineOptions {
   hyper?: Partial<Task['hyper']>
   /** Aggregation rule over selected updates (default: centred clipping). */
   aggregation?: AggregationSpec
+  /** Pass every published update through learn's codec with per-miner error feedback (default: dense updates). */
+  codec?: CodecOptions
 }
 
 /** A {@link SimEngine} over packages/learn. */
@@ -48,10 +57,18 @@ export async function learnEngine (options: LearnEngineOptions = {}): Promise<Si
   const labelsOf = (samples: Uint32Array): Int32Array => Int32Array.from(samples, (i) => learner.dataset.labels[i])
   const moved = (theta: Float32Array, update: Float32Array | null, step: number): Float32Array =>
     update === null ? theta : applyUpdate(theta, update, step)
+  const feedback = new Map<string, ErrorFeedback>()
+  const publish = (miner: string, update: Float32Array): Float32Array => {
+    if (options.codec === undefined) return update
+    let ef = feedback.get(miner)
+    if (ef === undefined) feedback.set(miner, ef = new ErrorFeedback(learner.size, options.codec))
+    return decodeUpdate(ef.encode(update))
+  }
   return {
     dim: learner.size,
     classes: task.numClasses,
     pools: learner.split,
+    hash: (theta) => paramsHash(learner.spec, theta),
     initialParams: () => theta0.slice(),
     assign: (hotkey, round, count) => assignSamples({ hotkey, round, taskSeed: task.seed }, learner.split.train, count),
     train: async (theta, samples, steps) => (await learner.train(theta, samples, { steps })).delta,
@@ -62,6 +79,7 @@ export async function learnEngine (options: LearnEngineOptions = {}): Promise<Si
     predict: (theta, update, step, samples) => learner.predict(learner.inputsOf(samples).x, moved(theta, update, step)),
     labels: labelsOf,
     apply: (theta, delta, eta) => applyUpdate(theta, delta, eta),
+    publish,
     aggregate: (updates) => rule.aggregate(updates),
     dispose: () => learner.dispose(),
   }

@@ -5,7 +5,7 @@ import type { BatchRef, Evaluator, Submission } from '../types.ts'
 import type { EmaState, WeightOptions } from '../score.ts'
 import type { RoundResult, ValidatorConfig } from '../round.ts'
 import type { SimEngine } from './engine.ts'
-import { DEFAULT_VALIDATOR_CONFIG, scoreRound, updateDigest } from '../round.ts'
+import { DEFAULT_VALIDATOR_CONFIG, scoreRound } from '../round.ts'
 import { createEma, emaToWeights, updateEma } from '../score.ts'
 import { createRng, gaussian, permutation } from '../rng.ts'
 import { l2norm, meanOf, median } from '../vector.ts'
@@ -178,7 +178,7 @@ async function minerUpdates (
   engine: SimEngine, cfg: SimConfig, theta: Float32Array, round: number, previous: Map<number, Float32Array>, rng: () => number,
 ): Promise<Map<number, MinerOutput>> {
   const out = new Map<number, MinerOutput>()
-  const honestUpdates: Float32Array[] = []
+  const honestUpdates: Float32Array[] = [] // as trained, before the codec
   const trained = new Map<number, Float32Array>()
   // Miners that train go first; cheats that need others' updates arrive later.
   for (const [uid, kind] of cfg.miners.entries()) {
@@ -194,18 +194,23 @@ async function minerUpdates (
   }
   const honestUids = cfg.miners.flatMap((k, uid) => (k === 'honest' ? [uid] : []))
   const honestNorm = median(honestUpdates.map(l2norm))
-  for (const [uid, kind] of cfg.miners.entries()) {
+  // Cheats that build on others' published updates go after them (whatever their uids).
+  const needsOthers = (k: MinerKind): number => (k === 'copier' || k === 'lie' ? 1 : 0)
+  const order = [...cfg.miners.entries()].sort((a, b) => needsOthers(a[1]) - needsOthers(b[1]) || a[0] - b[0])
+  for (const [uid, kind] of order) {
     const early = 1000 + 10 * uid
     const late = 8000 + 10 * uid
+    // Published updates go through the wire codec (when the engine has one); a replay resends old bytes as they were.
+    const put = (update: Float32Array, arrivalMs: number): void => { out.set(uid, { update: engine.publish(hotkey(uid), update), arrivalMs }) }
     switch (kind) {
-      case 'honest': case 'lazy': out.set(uid, { update: trained.get(uid)!, arrivalMs: early }); break
-      case 'poisoner': out.set(uid, { update: trained.get(uid)!.map((x) => -cfg.poisonScale * x), arrivalMs: early }); break
-      case 'free-rider': out.set(uid, { update: new Float32Array(engine.dim), arrivalMs: early }); break
-      case 'noise': out.set(uid, { update: noiseLike(engine.dim, honestNorm, rng), arrivalMs: early }); break
+      case 'honest': case 'lazy': put(trained.get(uid)!, early); break
+      case 'poisoner': put(trained.get(uid)!.map((x) => -cfg.poisonScale * x), early); break
+      case 'free-rider': put(new Float32Array(engine.dim), early); break
+      case 'noise': put(noiseLike(engine.dim, honestNorm, rng), early); break
       case 'copier': {
-        const src = out.get(honestUids[0])?.update ?? trained.get(honestUids[0])!
+        const src = out.get(honestUids[0])!.update!
         const n = noiseLike(engine.dim, 0.01 * l2norm(src), rng)
-        out.set(uid, { update: src.map((x, i) => x + n[i]), arrivalMs: late })
+        put(src.map((x, i) => x + n[i]), late)
         break
       }
       case 'stale': {
@@ -213,7 +218,11 @@ async function minerUpdates (
         if (prev !== undefined) out.set(uid, { update: prev, arrivalMs: late })
         break
       }
-      case 'lie': out.set(uid, { update: littleIsEnough(honestUpdates, cfg.lieZ), arrivalMs: late }); break
+      case 'lie': {
+        const published = honestUids.map((h) => out.get(h)!.update!)
+        put(littleIsEnough(published, cfg.lieZ), late)
+        break
+      }
     }
   }
   return out
@@ -240,11 +249,13 @@ export async function runSimulation (engine: SimEngine, cfg: SimConfig, onRound?
     own: {} as Record<string, number>,
   }))
   const test = engine.pools.test
+  // Marginal contributions are measured against the round's real (robust) aggregate, not a plain mean.
+  const validatorConfig: ValidatorConfig = { ...cfg.validator, aggregate: cfg.validator.aggregate ?? ((us) => engine.aggregate(us) ?? new Float32Array(engine.dim)) }
   let theta = engine.initialParams()
   let previous = new Map<number, Float32Array>()
   const reports: RoundReport[] = []
   for (let round = 0; round < cfg.rounds; round++) {
-    const baseHash = updateDigest(theta)
+    const baseHash = engine.hash(theta)
     const testM = engine.evaluate(theta, null, 0, test)
     const outputs = await minerUpdates(engine, cfg, theta, round, previous, rng)
     const book = new BatchBook()
@@ -252,7 +263,7 @@ export async function runSimulation (engine: SimEngine, cfg: SimConfig, onRound?
     const expect = { round, baseHash, deadlineMs: 10_000, dim: engine.dim }
     const earlier = [...previous.entries()].map(([uid, update]) => ({ uid, round: round - 1, update }))
     const results: RoundResult[] = []
-    for (const [v, val] of vals.entries()) {
+    for (const val of vals) {
       const picked = sample(val.pool, cfg.heldoutBatch + cfg.queryBatch, `${cfg.seed}/${val.name}/${round}`)
       const heldout = book.add('heldout', `heldout/${val.name}/r${round}`, `${cfg.seed}/${val.name}/${round}`, picked.slice(0, cfg.heldoutBatch))
       const query = book.add('query', `query/${val.name}/r${round}`, `${cfg.seed}/${val.name}/${round}`, picked.slice(cfg.heldoutBatch))
@@ -265,11 +276,10 @@ export async function runSimulation (engine: SimEngine, cfg: SimConfig, onRound?
       }
       const r = await scoreRound(evaluator, {
         validator: val.name, expect, expectedUids: cfg.miners.map((_, i) => i), submissions, heldout, query, earlier, ownAverages: val.own,
-      }, cfg.validator)
+      }, validatorConfig)
       val.own = r.ownAverages
       val.ema = updateEma(val.ema, r.records)
       results.push(r)
-      void v
     }
     const weights = vals.map((val) => emaToWeights(val.ema.values, cfg.weights))
     const consensus = subnet.epoch(round < cfg.warmupRounds ? weights.map(() => ({ uids: [], weights: [] })) : weights)
