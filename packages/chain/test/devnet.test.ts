@@ -158,3 +158,28 @@ describe('devnet fault: RPC connection dropped during an anchor', () => {
   test('instant blocks: the extrinsic was included while disconnected', () => scenario(undefined))
   test('interval blocks: the extrinsic was still in the pool while disconnected', () => scenario(1500))
 })
+
+describe('openChain (the app entry point)', () => {
+  test('devnet by default: kind and network for the UI, anchor and read back, close does not hang', async () => {
+    await cryptoWaitReady()
+    const hot = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//Entry')
+    const { openChain } = await import('../src/index.ts')
+    const chain = await openChain({ kind: 'devnet', accounts: [{ address: hot.address, free: 10n * UNIT }], members: [hot.address] })
+    try {
+      assert.equal(chain.anchor.kind, 'devnet')
+      assert.equal(chain.anchor.network, 'devnet')
+      const heads: number[] = []
+      const unsub = await chain.anchor.subscribeHeads((h) => heads.push(h.number))
+      const r = await chain.anchor.anchorRanking(hot, rankingBytes(hot, { netuid: 1, epoch: 3, uids: [0], weights: [65535] }))
+      const { rankings } = await chain.anchor.readRankings(1, 3)
+      assert.deepEqual(rankings.map((x) => x.blockNumber), [r.blockNumber])
+      assert.ok(heads.includes(r.blockNumber))
+      unsub()
+      const mg = await chain.anchor.metagraph(1)
+      assert.deepEqual(mg.hotkeys, [hot.address])
+      assert.equal(mg.lastUpdate[0], r.blockNumber)
+    } finally {
+      await chain.close()
+    }
+  })
+})
