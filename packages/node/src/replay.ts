@@ -6,7 +6,7 @@
 import { readFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { applyUpdate, assignSamples, checkpointFromBytes, createLearner, getTask, paramsHash } from '@tensormesh/learn'
-import { scoreRound, type Submission } from '@tensormesh/value'
+import { scoreRound, type Submission, type ValidatorConfig } from '@tensormesh/value'
 import { NodeError } from './errors.ts'
 import { learnEvaluator, assignmentRef } from './evaluator.ts'
 import { sha256hex, validatorSetup, ROUND_SIZES } from './peer.ts'
@@ -46,7 +46,9 @@ export async function replayRound (dataDir: string, round: number | 'latest', on
     if (t.validator !== null) {
       const v = t.validator
       onProgress('re-scoring submissions')
-      const { rule, vcfg } = validatorSetup(v.aggregation)
+      const { rule, vcfg: current } = validatorSetup(v.aggregation)
+      // Scoring settings as recorded (they may differ from this build's defaults).
+      const vcfg = { ...current, ...(v.config as Partial<ValidatorConfig>), aggregate: current.aggregate }
       const submissions: Submission[] = v.submissions.map((s) => ({
         uid: s.uid, round: s.round, baseHash: s.baseHash, arrivalMs: s.arrivalMs,
         update: v.updates[String(s.uid)] !== undefined ? f32FromBase64(v.updates[String(s.uid)]) : null,

@@ -38,6 +38,8 @@ export interface RoundTranscript {
     heldout: BatchRef
     query: BatchRef
     aggregation: string
+    /** The scoring settings used (packages/value's ValidatorConfig as JSON). */
+    config: unknown
     submissions: Array<{ uid: number, round: number, baseHash: string, arrivalMs: number, digest: string | null, malformed: string | null }>
     /** Decoded updates (f32 LE, base64) by uid, so the scoring can be re-run. */
     updates: Record<string, string>

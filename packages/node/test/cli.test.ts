@@ -1,0 +1,80 @@
+import { test, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { loadConfig, main, parseFlags, rankingsTable, startFlagsToPartial } from '../src/cli.ts'
+import { NodeError } from '../src/errors.ts'
+import { demoOptionsFromFlags, demoPeers } from '../src/demo.ts'
+
+const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
+
+async function codeOf (p: Promise<unknown>): Promise<string> {
+  try { await p } catch (e) { if (e instanceof NodeError) return e.code; throw e }
+  return 'none'
+}
+
+describe('CLI', () => {
+  test('unknown commands and flags, missing values: clear coded errors', async () => {
+    assert.equal(await codeOf(main(['frobnicate'])), 'UNKNOWN_COMMAND')
+    assert.equal(await codeOf(main(['status', '--nope'])), 'BAD_FLAG')
+    assert.throws(() => parseFlags(['--role'], { role: { type: 'string' } }), /--role/)
+    assert.equal(await codeOf(main(['wallet', 'dance'])), 'BAD_FLAG')
+    assert.equal(await codeOf(main(['replay', '--round', 'x', '--data-dir', mkdtempSync(join(tmpdir(), 'tm-cli-'))])), 'BAD_FLAG')
+    assert.throws(() => demoOptionsFromFlags({ validators: '0' }), /--validators/)
+  })
+
+  test('flag values are checked by the config rules', () => {
+    const d = mkdtempSync(join(tmpdir(), 'tm-cli-'))
+    assert.throws(() => loadConfig({ 'data-dir': d }, startFlagsToPartial({ role: 'boss' }), {}), /--role: must be one of miner, validator, both/)
+    const c = loadConfig({ 'data-dir': d }, startFlagsToPartial({ role: 'miner', rounds: '3', bootstrap: ['/ip4/1.1.1.1/tcp/1'] }), {})
+    assert.equal(c.maxRounds, 3)
+    assert.deepEqual(c.bootstrap, ['/ip4/1.1.1.1/tcp/1'])
+    writeFileSync(join(d, 'config.json'), '{ not json')
+    assert.throws(() => loadConfig({ 'data-dir': d }, {}, {}), /not valid JSON/)
+    assert.throws(() => loadConfig({ 'data-dir': d, config: join(d, 'missing.json') }, {}, {}), /--config: no such file/)
+  })
+
+  test('start without a wallet, status without a peer: told what to do (exit codes 1 and 2)', () => {
+    const d = mkdtempSync(join(tmpdir(), 'tm-cli-'))
+    const env = { ...process.env, TENSORMESH_WALLET_PASSWORD: 'password1' }
+    const r = spawnSync(process.execPath, [CLI, 'start', '--data-dir', d, '--wallet', 'ghost'], { encoding: 'utf8', env, timeout: 60_000 })
+    assert.equal(r.status, 1)
+    assert.match(r.stderr, /no wallet "ghost".*tensormesh wallet create --name ghost.*WALLET_NOT_FOUND/s)
+    const s = spawnSync(process.execPath, [CLI, 'status', '--data-dir', d], { encoding: 'utf8', timeout: 60_000 })
+    assert.match(s.stderr, /no peer running.*NOT_RUNNING/)
+    const b = spawnSync(process.execPath, [CLI, 'start', '--data-dir', d, '--netuid', 'x'], { encoding: 'utf8', timeout: 60_000 })
+    assert.equal(b.status, 2)
+    assert.match(b.stderr, /--netuid: must be an integer/)
+  })
+
+  test('wallet create / list / import with the password from the environment', () => {
+    const d = mkdtempSync(join(tmpdir(), 'tm-cli-'))
+    const env = { ...process.env, TENSORMESH_WALLET_PASSWORD: 'correct horse' }
+    const c = spawnSync(process.execPath, [CLI, 'wallet', 'create', '--name', 'w1', '--data-dir', d], { encoding: 'utf8', env, timeout: 60_000 })
+    assert.equal(c.status, 0, c.stderr)
+    const hotkey = /hotkey: (\w+)/.exec(c.stdout)![1]
+    const mnemonic = /mnemonic.*:\n\s+(.+)/.exec(c.stdout)![1].trim()
+    assert.equal(mnemonic.split(' ').length, 12)
+    const dup = spawnSync(process.execPath, [CLI, 'wallet', 'create', '--name', 'w1', '--data-dir', d], { encoding: 'utf8', env, timeout: 60_000 })
+    assert.match(dup.stderr, /WALLET_EXISTS/)
+    const i = spawnSync(process.execPath, [CLI, 'wallet', 'import', '--name', 'w2', '--data-dir', d], { encoding: 'utf8', env: { ...env, TENSORMESH_WALLET_MNEMONIC: mnemonic }, timeout: 60_000 })
+    assert.equal(i.status, 0, i.stderr)
+    assert.ok(i.stdout.includes(hotkey))
+    const l = spawnSync(process.execPath, [CLI, 'wallet', 'list', '--data-dir', d], { encoding: 'utf8', timeout: 60_000 })
+    assert.match(l.stdout, /w1\s+\w+/)
+    assert.match(l.stdout, /w2\s+\w+/)
+    assert.ok(!l.stdout.includes(mnemonic))
+  })
+
+  test('demo roster and rankings table', () => {
+    const peers = demoPeers({ validators: 2, miners: 3, freeRiders: 1, poisoners: 1 })
+    assert.equal(peers.length, 7)
+    assert.ok(peers[0].stake > peers[1].stake && peers[1].stake > peers[2].stake * 1000n)
+    const t = rankingsTable({ local: null, scores: [{ uid: 2, hotkey: '5Abc', score: 0.5, ema: 0.25, penalties: ['late'], gradient: 0.1 }], consensus: null })
+    assert.match(t, /^2\s+5Abc\s+0\.500\s+0\.250/m)
+    assert.match(t, /late/)
+  })
+})
