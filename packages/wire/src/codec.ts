@@ -106,7 +106,8 @@ function validateCompressed(t: CompressedTensor, c: FieldContext): void {
   const blocks = Math.ceil(t.length / t.chunkSize)
   if (t.scales.length !== blocks) c.fail('BAD_FIELD', 'tensor.scales', `${t.scales.length} scales for ${blocks} blocks`)
   c.finite(t.scales, 'tensor.scales')
-  for (let i = 0; i < t.scales.length; i++) if (t.scales[i] < 0) c.fail('BAD_FIELD', 'tensor.scales', `scale ${i} is negative`)
+  const neg = c.firstNegative(t.scales)
+  if (neg >= 0) c.fail('BAD_FIELD', 'tensor.scales', `scale ${neg} is negative`)
 }
 
 const DTYPES: Readonly<Record<TensorDType, TypedArrayCtor<TypedArray>>> = {
