@@ -34,8 +34,26 @@ const core = new MeshCore({
   registry: { isRegistered: async (netuid, hotkey) => await callMain('isRegistered', [netuid, hotkey]) as boolean }
 })
 
+/**
+ * Buffers of a decoded gradient's tensor that can move to the main thread instead of being copied:
+ * wire gives each typed array its own aligned buffer, and the worker keeps only the raw bytes.
+ */
+function tensorBuffers (v: unknown): ArrayBuffer[] {
+  const t = (v as { message?: { tensor?: Record<string, unknown> } } | null)?.message?.tensor
+  if (t == null) return []
+  const out = new Set<ArrayBuffer>()
+  for (const a of [t.values, t.indices, t.scales]) {
+    if (ArrayBuffer.isView(a) && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer) out.add(a.buffer)
+  }
+  return [...out]
+}
+
 const EVENTS: MeshEventName[] = ['peer:connected', 'peer:disconnected', 'peer:bound', 'peer:banned', 'gradient:received', 'ranking:received', 'gossip:rejected', 'checkpoint:progress']
-for (const name of EVENTS) core.events.on(name, (detail) => { port.postMessage({ type: 'event', name, detail }) })
+for (const name of EVENTS) {
+  core.events.on(name, (detail) => {
+    port.postMessage({ type: 'event', name, detail }, name === 'gradient:received' ? tensorBuffers(detail) : [])
+  })
+}
 
 /** Methods the main thread may call, with their argument handling. */
 const methods: Record<string, (...args: any[]) => unknown> = {
@@ -83,7 +101,7 @@ port.on('message', (msg: ToWorker) => {
       // Large buffers (checkpoints) move instead of being copied.
       const transfer = result instanceof Uint8Array && result.byteOffset === 0 && result.byteLength === result.buffer.byteLength && result.byteLength > 65536
         ? [result.buffer as ArrayBuffer]
-        : []
+        : msg.method === 'fetchGradient' ? tensorBuffers(result) : []
       port.postMessage({ type: 'result', id: msg.id, result }, transfer)
     }, (err: unknown) => {
       port.postMessage({ type: 'result', id: msg.id, error: errorToJSON(err) })
