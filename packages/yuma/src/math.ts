@@ -141,9 +141,18 @@ export interface LiquidAlphaParams {
  * α = clamp(lo + σ·(hi − lo), lo, hi), σ = 1 / (1 + exp_safe((steepness / −100)·(diff − ½))).
  */
 export function liquidAlphaFromDiff(diff: number, p: LiquidAlphaParams): number {
+  return liquidAlphaFromDiffWith(diff, p, sigmoidContext(p))
+}
+
+/** steepness / −100 (I32F32 `saturating_div`, truncating), computed once per epoch. */
+function sigmoidContext(p: LiquidAlphaParams): { k: bigint; kn: number } {
   const k = satDivN(BigInt(p.steepness), -100n << 32n)
+  return { k, kn: Number(k) }
+}
+
+function liquidAlphaFromDiffWith(diff: number, p: LiquidAlphaParams, ctx: { k: bigint; kn: number }): number {
+  const { k, kn } = ctx
   let sigmoid: bigint | number
-  const kn = Number(k)
   const xf = Number.isSafeInteger(kn) ? mul(kn, satSub(diff, HALF)) : null
   const ef = xf !== null && Number.isSafeInteger(xf) ? expFast(xf) : null
   if (ef !== null) {
@@ -536,24 +545,25 @@ export class DenseTouch {
 }
 
 /**
- * Value the chain's peekable merge in `liquid_alpha_matrix_sparse` reads for column j of a row.
- * For rows sorted by column it is a plain lookup; unsorted rows replay the merge exactly.
+ * Fill `dense`/`stamp` with the value the chain's peekable merge in `liquid_alpha_matrix_sparse`
+ * reads for each column of a row. For rows sorted by column it is a plain lookup; unsorted rows
+ * replay the merge exactly (an entry behind the cursor is never seen).
  */
-export function mergeLookup(row: SparseRow, columns: number): (j: number) => number {
+function fillMerge(row: SparseRow, columns: number, dense: Float64Array, stamp: Int32Array, mark: number): void {
   let sorted = true
   for (let t = 1; t < row.idx.length; t++) if (row.idx[t] <= row.idx[t - 1]) { sorted = false; break }
   if (sorted) {
-    const map = new Map<number, number>()
-    for (let t = 0; t < row.idx.length; t++) map.set(row.idx[t], row.val[t])
-    return (j) => map.get(j) ?? 0
+    for (let t = 0; t < row.idx.length; t++) {
+      const j = row.idx[t]
+      if (j < columns) { dense[j] = row.val[t]; stamp[j] = mark }
+    }
+    return
   }
-  const seenAt = new Map<number, number>()
   let p = 0
   for (let j = 0; j < columns; j++) {
     while (p < row.idx.length && row.idx[p] < j) p++
-    if (p < row.idx.length && row.idx[p] === j) seenAt.set(j, row.val[p])
+    if (p < row.idx.length && row.idx[p] === j) { dense[j] = row.val[p]; stamp[j] = mark }
   }
-  return (j) => seenAt.get(j) ?? 0
 }
 
 /**
@@ -568,28 +578,49 @@ export function matEmaAlphaSparse(
   p: LiquidAlphaParams,
 ): SparseMatrix {
   const columns = consensus.length
-  const memo = new Map<number, number>()
+  // α depends on the cell only through the sigmoid's difference value: a direct-mapped cache.
+  const CACHE = 1 << 16
+  const cacheKey = new Float64Array(CACHE).fill(-1)
+  const cacheVal = new Float64Array(CACHE)
+  const sig = sigmoidContext(p)
   const alphaOf = (diff: number): number => {
-    let a = memo.get(diff)
-    if (a === undefined) { a = liquidAlphaFromDiff(diff, p); memo.set(diff, a) }
+    const slot = diff % CACHE
+    if (cacheKey[slot] === diff) return cacheVal[slot]
+    const a = liquidAlphaFromDiffWith(diff, p, sig)
+    cacheKey[slot] = diff
+    cacheVal[slot] = a
     return a
   }
+  const w = new Float64Array(columns)
+  const wMark = new Int32Array(columns)
+  const b = new Float64Array(columns)
+  const bMark = new Int32Array(columns)
+  const alpha = new Float64Array(columns)
+  const alphaMark = new Int32Array(columns)
+  const decayed = new Float64Array(columns)
+  const decMark = new Int32Array(columns)
   const builder = new RowBuilder(maxRowLength(next))
   return next.map((nrow, i) => {
+    const mark = i + 1
     const orow = old[i] ?? emptyRow()
-    const weightAt = mergeLookup(nrow, columns)
-    const bondAt = mergeLookup(orow, columns)
-    const alphaAt = (j: number): number => alphaOf(liquidAlphaDiff(consensus[j], weightAt(j), bondAt(j)))
-    const decayed = new Map<number, number>()
+    fillMerge(nrow, columns, w, wMark, mark)
+    fillMerge(orow, columns, b, bMark, mark)
+    const alphaAt = (j: number): number => {
+      if (alphaMark[j] === mark) return alpha[j]
+      const a = alphaOf(liquidAlphaDiff(consensus[j], wMark[j] === mark ? w[j] : 0, bMark[j] === mark ? b[j] : 0))
+      alpha[j] = a
+      alphaMark[j] = mark
+      return a
+    }
     for (let t = 0; t < orow.idx.length; t++) {
       const j = orow.idx[t]
-      if (j < columns) decayed.set(j, mul(satSub(ONE, alphaAt(j)), orow.val[t]))
+      if (j < columns) { decayed[j] = mul(satSub(ONE, alphaAt(j)), orow.val[t]); decMark[j] = mark }
     }
     for (let t = 0; t < nrow.idx.length; t++) {
       const j = nrow.idx[t]
       if (j >= columns) continue
       const inc = Math.max(mul(alphaAt(j), nrow.val[t]), 0)
-      const v = Math.min(satAdd(decayed.get(j) ?? 0, inc), ONE)
+      const v = Math.min(satAdd(decMark[j] === mark ? decayed[j] : 0, inc), ONE)
       if (v > 0) builder.push(j, v)
     }
     return builder.finish()
