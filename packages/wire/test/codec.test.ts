@@ -117,6 +117,19 @@ describe('encode refuses invalid messages', () => {
     throwsCode(() => encodeGradient({ ...two, tensor: { ...two.tensor, values: bad } as CompressedTensor }), 'BAD_FIELD', 'tensor.values')
   })
 
+  test('index order is checked as unsigned across 2^31', () => {
+    const g = sample<'gradient'>('gradient-topk8')
+    const top = 0xffffffff
+    const tensor = (indices: Uint32Array): CompressedTensor => ({
+      format: 'topk', length: top, chunkSize: top, bits: 8, indices, values: new Int8Array(indices.length), scales: Float32Array.of(1),
+    })
+    const ok = { ...g, tensor: tensor(Uint32Array.of(0, 2 ** 31 - 1, 2 ** 31, top - 1)) }
+    assert.deepStrictEqual(decodeGradient(encodeGradient(ok)), ok)
+    throwsCode(() => encodeGradient({ ...g, tensor: tensor(Uint32Array.of(2 ** 31, 2 ** 31 - 1)) }), 'BAD_FIELD', 'tensor.indices')
+    throwsCode(() => encodeGradient({ ...g, tensor: tensor(Uint32Array.of(5, top - 1, 0)) }), 'BAD_FIELD', 'tensor.indices')
+    throwsCode(() => encodeGradient({ ...g, tensor: tensor(Uint32Array.of(top)) }), 'BAD_FIELD', 'tensor.indices')
+  })
+
   test('a tensor too big for the gossip limit is OVERSIZE on encode', () => {
     const g = sample<'gradient'>('gradient-dense')
     const length = MAX_GOSSIP_MESSAGE_BYTES / 4
