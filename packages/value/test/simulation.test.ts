@@ -31,6 +31,7 @@ test('every adversary ranks below every honest miner by round 5; cheats earn no 
       assert.ok(r.rank[uid] > worstHonest, `round ${r.round}: ${kind} (uid ${uid}) ranks ${r.rank[uid]}, worst honest ${worstHonest}`)
       assert.ok(r.meanEma[uid] < Math.min(...honest.map((u) => r.meanEma[u])), `round ${r.round}: ${kind} EMA below every honest miner`)
     }
+    assert.deepEqual(r.consensus.rejected, [], 'the chain would accept every validator’s weights')
     assert.ok(r.adversaryShare !== null && r.adversaryShare <= 0.02, `round ${r.round}: adversaries earn ${r.adversaryShare}`)
     for (const u of honest) assert.ok(r.incentive[u] > 0 || r.meanEma[u] > 0)
   }

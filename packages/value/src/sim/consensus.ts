@@ -1,5 +1,5 @@
 // Validators' float weights → the SDK's u16 conversion → subtensor's epoch (packages/yuma, bit-exact) → incentive.
-import { carryOver, convertWeightsAndUidsForEmit, epoch } from '@tensormesh/yuma'
+import { carryOver, checkSetWeights, convertWeightsAndUidsForEmit, epoch } from '@tensormesh/yuma'
 import type { EpochResult, EpochSnapshot } from '@tensormesh/yuma'
 
 export interface ConsensusView {
@@ -9,6 +9,8 @@ export interface ConsensusView {
   consensus: number[]
   /** The u16 rows each validator would have sent with set_weights. */
   u16: Array<{ uid: number, uids: number[], values: number[] }>
+  /** Calls the chain's set_weights checks would refuse (their weights are not stored). */
+  rejected: Array<{ uid: number, error: string }>
 }
 
 /**
@@ -44,17 +46,26 @@ export class YumaSubnet {
     const weights = [...s.weights]
     const lastUpdate = [...s.lastUpdate]
     const u16: ConsensusView['u16'] = []
+    const rejected: ConsensusView['rejected'] = []
+    const h = s.hyperparameters ?? {}
     validatorWeights.forEach((w, v) => {
       const uid = this.validatorUids[v]
       if (w.uids.length === 0) return // the SDK sets no weights when all are zero
       const conv = convertWeightsAndUidsForEmit(w.uids, w.weights)
       u16.push({ uid, ...conv })
-      weights[uid] = conv.uids.map((u, k) => [u, conv.values[k]] as const)
+      // What the chain would check before storing them (packages/yuma's port of internal_set_weights).
+      const check = checkSetWeights({
+        netuid: 1, n: s.n, block: s.block, callerUid: uid, callerStake: s.stakes[uid], lastUpdate: s.lastUpdate[uid],
+        validatorPermit: s.validatorPermit[uid], stakeThreshold: 0, weightsVersionKey: 0, weightsSetRateLimit: 100,
+        commitRevealWeightsEnabled: h.commitRevealWeightsEnabled ?? false, minAllowedWeights: h.minAllowedWeights ?? 1, maxWeightsLimit: 65535,
+      }, { uids: conv.uids, values: conv.values, versionKey: 0 })
+      if (!check.ok) { rejected.push({ uid, error: check.error }); return }
+      weights[uid] = check.stored
       lastUpdate[uid] = s.block
     })
     const snap: EpochSnapshot = { ...s, weights, lastUpdate }
     const r: EpochResult = epoch(snap)
     this.snapshot = { ...carryOver(snap, r), block: s.block + this.tempo, lastMechanismStepBlock: s.block }
-    return { incentive: r.proportions.incentive, dividends: r.proportions.dividends, consensus: r.proportions.consensus, u16 }
+    return { incentive: r.proportions.incentive, dividends: r.proportions.dividends, consensus: r.proportions.consensus, u16, rejected }
   }
 }
