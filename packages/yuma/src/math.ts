@@ -103,10 +103,21 @@ export function expFast(x: number): number | null {
   if (x === ONE) return Number(EXP_ONE_RAW)
   const op = x < 0 ? -x : x
   if (op > 8 * ONE) return null
+  // term·op is floor-multiplied from 24-bit limbs (as fixed.ts `mul`, inlined for both operands
+  // non-negative and below 2^41); a zero term stays zero, so the loop may stop there.
+  const oh = Math.floor(op / 16777216)
+  const ol = op - oh * 16777216
   let result = op + ONE
   let term = op
   for (let i = 2; i < 32; i++) {
-    term = Math.floor(mul(term, op) / i) // checked_div(term, i·2^32) = floor(term / i) for term ≥ 0
+    const th = Math.floor(term / 16777216)
+    const tl = term - th * 16777216
+    const p1 = th * ol + tl * oh
+    const p1h = Math.floor(p1 / 256)
+    const low = (p1 - p1h * 256) * 16777216 + tl * ol
+    const prod = th * oh * 65536 + p1h + Math.floor(low / 4294967296)
+    term = Math.floor(prod / i) // checked_div(term, i·2^32) = floor(term / i) for term ≥ 0
+    if (term === 0) break
     result += term
   }
   return x < 0 ? safeDiv(ONE, result) : result
