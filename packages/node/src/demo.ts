@@ -151,7 +151,7 @@ export async function startDemo (o: DemoOptions): Promise<Demo> {
       role: c.spec.role, behaviour: c.spec.behaviour, network: 'devnet', chain: devnet.endpoint, netuid: 1, task: 'mnist-mlp',
       devKeyUri: `//tensormesh-demo/${c.spec.name}`, members, listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: o.logLevel,
       round: { clock: 'blocks', blocksPerRound: o.blocksPerRound, roundsPerEpoch: o.roundsPerEpoch, genesisBlock, roundMs: o.blocksPerRound * o.blockMs },
-      train: o.train ?? { samples: 640, steps: 20 },
+      train: o.train ?? { samples: 320, steps: 24 },
       maxRounds: o.rounds,
     }
     writeJsonAtomic(join(c.dataDir, 'config.json'), cfg)
