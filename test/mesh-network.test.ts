@@ -17,7 +17,7 @@ const NETUID = 3
 const HONEST = 6
 // Hotkeys 0..5 honest, 10..15 attackers (registered: a bound attacker must still be caught), 20 unregistered.
 const REGISTERED = [0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15]
-const ATTACKERS = { badsig: 10, oversize: 12, round: 13, nonfinite: 14, flood: 15, unbound: -1, corrupt: 12 }
+const ATTACKERS = { badsig: 10, unsigned: 11, oversize: 12, round: 13, nonfinite: 14, flood: 15, unbound: -1, corrupt: 12 }
 const OPTIONS = {
   // All peers share 127.0.0.1: lift gossipsub's per-IP penalty, which is for the real Internet.
   scoring: { ipColocationThreshold: 64 },
@@ -137,6 +137,14 @@ describe('mesh over real processes', { timeout: 170_000 }, () => {
         }
       })
     }
+
+    test('unsigned gossip (StrictSign violated) is dropped by gossipsub and costs score', async () => {
+      const before = await scoreAt(peers[0], ids.unsigned)
+      let seed = 7
+      await waitFor('the unsigned sender seeing subscribers', async () => (await attackers.call('attack', { name: 'unsigned', what: 'gradient', args: { as: 11, seed: seed++ } })).recipients > 0)
+      await waitFor('H0 penalising the unsigned sender', async () => ((await scoreAt(peers[0], ids.unsigned))?.gossipScore ?? 0) < Math.min(0, before?.gossipScore ?? 0))
+      for (const h of peers) assert.equal(receivedFrom(h, ids.unsigned), 0)
+    })
 
     test('a flooding peer is graylisted and banned; the others keep working', async () => {
       const sent = await attackers.call('attack', { name: 'flood', what: 'flood', args: { count: 60 } })
