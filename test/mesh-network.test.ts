@@ -66,7 +66,7 @@ async function verdicts (p: PeerProcess): Promise<Record<string, number>> {
   return (await p.call('stats')).verdicts
 }
 
-describe('mesh over real processes', { timeout: 170_000 }, () => {
+describe('mesh over real processes', { timeout: 280_000 }, () => {
   before(async () => {
     for (let i = 0; i < HONEST; i++) keys.push(Buffer.from(privateKeyToProtobuf(await generateKeyPair('Ed25519'))).toString('hex'))
     for (let i = 0; i < HONEST; i++) await startHonest(i)
