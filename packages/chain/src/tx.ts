@@ -212,11 +212,16 @@ async function recover (api: ApiPromise, tx: SubmittableExtrinsic<'promise'>, st
 
 function sleep (ms: number): Promise<void> { return new Promise((r) => setTimeout(r, ms)) }
 
-/** Next nonce for an account, never lower than what this process already used (several anchors in flight). */
+/**
+ * Next nonce for an account: the account's nonce in best-block state, never lower than what this process already
+ * used (several anchors in flight). Deliberately not `system_accountNextIndex`: that adds the pool, and a pool can hold
+ * a dead duplicate (our resubmission after a drop whose original was already included), which would skip a nonce.
+ */
 export class NonceTracker {
   readonly #next = new Map<string, number>()
   async next (api: ApiPromise, address: string): Promise<number> {
-    const chain = (await api.rpc.system.accountNextIndex(address)).toNumber()
+    const account = await api.query.system.account(address)
+    const chain = (account as unknown as { nonce: { toNumber (): number } }).nonce.toNumber()
     const local = this.#next.get(address) ?? 0
     const n = Math.max(chain, local)
     this.#next.set(address, n + 1)

@@ -30,6 +30,9 @@ export interface DevnetAnchorOptions<R extends RankingView = RankingView> {
   autoConnectMs?: number
 }
 
+/** Blocks fetched concurrently while scanning. */
+const SCAN_BATCH = 16
+
 interface RawRemark { blockNumber: number, blockHash: string, extrinsicIndex: number, signer: string, bytes: Uint8Array }
 
 /** SS58 (prefix 42, Bittensor's) of an address or public key. */
@@ -171,23 +174,29 @@ export class DevnetAnchor<R extends RankingView = RankingView> implements ChainA
   async #scanOnce (): Promise<void> {
     const api = this.api
     const best = (await api.rpc.chain.getHeader()).number.toNumber()
-    for (let n = this.#scannedTo + 1; n <= best; n++) {
-      const hash = await api.rpc.chain.getBlockHash(n)
-      const block = await api.rpc.chain.getBlock(hash)
-      const found: RawRemark[] = []
-      block.block.extrinsics.forEach((x, i) => {
-        if (!x.isSigned || x.method.section !== 'system' || x.method.method !== 'remarkWithEvent') return
-        const payload = unframeRanking((x.method.args[0] as unknown as { toU8a (bare: boolean): Uint8Array }).toU8a(true))
-        if (payload === null) return
-        found.push({ blockNumber: n, blockHash: hash.toHex(), extrinsicIndex: i, signer: toSs58(x.signer.toString()), bytes: payload.slice() })
-      })
-      if (found.length > 0) {
-        const events = (await (await api.at(hash)).query.system.events()) as unknown as EventRecord[]
-        const ok = new Set<number>()
-        for (const e of events) if (e.phase.isApplyExtrinsic && api.events.system.ExtrinsicSuccess.is(e.event)) ok.add(e.phase.asApplyExtrinsic.toNumber())
-        for (const f of found) if (ok.has(f.extrinsicIndex)) this.#remarks.push(f)
+    // Blocks are fetched in parallel batches (RPC latency dominates), then applied strictly in order.
+    for (let from = this.#scannedTo + 1; from <= best; from += SCAN_BATCH) {
+      const numbers = Array.from({ length: Math.min(SCAN_BATCH, best - from + 1) }, (_, i) => from + i)
+      const blocks = await Promise.all(numbers.map(async (n) => {
+        const hash = await api.rpc.chain.getBlockHash(n)
+        return { n, hash, block: await api.rpc.chain.getBlock(hash) }
+      }))
+      for (const { n, hash, block } of blocks) {
+        const found: RawRemark[] = []
+        block.block.extrinsics.forEach((x, i) => {
+          if (!x.isSigned || x.method.section !== 'system' || x.method.method !== 'remarkWithEvent') return
+          const payload = unframeRanking((x.method.args[0] as unknown as { toU8a (bare: boolean): Uint8Array }).toU8a(true))
+          if (payload === null) return
+          found.push({ blockNumber: n, blockHash: hash.toHex(), extrinsicIndex: i, signer: toSs58(x.signer.toString()), bytes: payload.slice() })
+        })
+        if (found.length > 0) {
+          const events = (await (await api.at(hash)).query.system.events()) as unknown as EventRecord[]
+          const ok = new Set<number>()
+          for (const e of events) if (e.phase.isApplyExtrinsic && api.events.system.ExtrinsicSuccess.is(e.event)) ok.add(e.phase.asApplyExtrinsic.toNumber())
+          for (const f of found) if (ok.has(f.extrinsicIndex)) this.#remarks.push(f)
+        }
+        this.#scannedTo = n
       }
-      this.#scannedTo = n
     }
   }
 
