@@ -37,12 +37,17 @@ function initFor (i: number, bootstrap: string[]): PeerInit {
   return { role: 'honest', netuid: NETUID, registered: REGISTERED, hotkey: i, privateKey: keys[i], bootstrap, options: OPTIONS }
 }
 
-async function startHonest (i: number): Promise<PeerProcess> {
-  const p = new PeerProcess(`H${i}`)
-  const bootstrap = peers.filter((q, j) => j !== i && q?.info != null && q.child.exitCode == null && q.child.signalCode == null).map((q) => q.addr)
-  await p.start(initFor(i, bootstrap))
-  peers[i] = p
-  return p
+/** Starts honest peers in parallel (process start dominates), then each dials every other live one. */
+async function startHonest (ids: number[]): Promise<void> {
+  await Promise.all(ids.map(async (i) => {
+    const p = new PeerProcess(`H${i}`)
+    await p.start(initFor(i, []))
+    peers[i] = p
+  }))
+  const live = peers.filter((q) => q.child.exitCode == null && q.child.signalCode == null)
+  for (const i of ids) {
+    for (const q of live) if (q !== peers[i] && (!ids.includes(peers.indexOf(q)) || peers.indexOf(q) < i)) await peers[i].call('dial', { addr: q.addr })
+  }
 }
 
 /** Waits until `p` has bound identities for all `n` other honest peers. */
@@ -69,7 +74,7 @@ async function verdicts (p: PeerProcess): Promise<Record<string, number>> {
 describe('mesh over real processes', { timeout: 280_000 }, () => {
   before(async () => {
     for (let i = 0; i < HONEST; i++) keys.push(Buffer.from(privateKeyToProtobuf(await generateKeyPair('Ed25519'))).toString('hex'))
-    for (let i = 0; i < HONEST; i++) await startHonest(i)
+    await startHonest(Array.from({ length: HONEST }, (_, i) => i))
     for (const p of peers) await bound(p, peers.filter((q) => q !== p))
   })
 
@@ -198,7 +203,7 @@ describe('mesh over real processes', { timeout: 280_000 }, () => {
     const oldIds = victims.map((i) => peers[i].peerId)
     for (const i of victims) peers[i].kill('SIGKILL')
     await Promise.all(victims.map(async (i) => await peers[i].exited))
-    for (const i of victims) await startHonest(i)
+    await startHonest(victims)
     assert.deepEqual(victims.map((i) => peers[i].peerId), oldIds, 'same PeerIds after restart')
     const survivors = peers.filter((_, i) => !victims.includes(i))
     for (const i of victims) await bound(peers[i], peers.filter((q) => q !== peers[i]))
