@@ -5,7 +5,7 @@
 // rounds, and the samples federated training needs to reach the test accuracy centralized training of the same model
 // (task hyperparameters) reaches in 3 epochs.
 //
-// Defaults (FedAdam, Reddi et al. 2021): per-peer batch 4 (8 peers × 4 = the centralized batch of 32), 2 inner SGD
+// Defaults (FedAdam, Reddi et al. 2021): per-peer batch 4 (8 peers × 4 = the centralized batch of 32), 1 inner SGD
 // steps, outer Adam. Env: TASK, PEERS, BATCH, INNER, INNER_OPT (sgd|adam), INNER_LR, OUTER (adam|nesterov), OUTER_LR,
 // OUTER_MOMENTUM, TOPK, CHUNK, BUDGET (samples, as a multiple of centralized; default 1.5).
 import { createLearner, assignSamples, ErrorFeedback, decodeUpdate, compressionRatio, encodedByteLength, mean, doctor, OuterOptimizer, type Learner, type OuterOptimizerSpec } from '@tensormesh/learn'
@@ -14,7 +14,7 @@ const env = (k: string, d: number): number => (process.env[k] !== undefined ? Nu
 const TASK = process.env.TASK ?? 'mnist-mlp'
 const PEERS = env('PEERS', 8)
 const BATCH = env('BATCH', 4)
-const INNER = env('INNER', 2)
+const INNER = env('INNER', 1)
 const INNER_OPT = (process.env.INNER_OPT ?? 'sgd') as 'sgd' | 'adam'
 const INNER_LR = env('INNER_LR', INNER_OPT === 'sgd' ? 0.05 : 1e-3)
 const OUTER = process.env.OUTER ?? 'adam'
@@ -74,7 +74,7 @@ async function federated(compress: boolean, rounds: number, evalEvery: number): 
     const deltas: Float32Array[] = []
     for (let p = 0; p < PEERS; p++) {
       const assigned = assignSamples({ hotkey: `peer-${p}`, round: r, taskSeed: learner.task.seed }, learner.split.train, INNER * BATCH)
-      const res = await learner.train(theta, assigned, { steps: INNER, batchSize: BATCH, optimizer: INNER_OPT, learningRate: INNER_LR, yieldEvery: 0 })
+      const res = await learner.train(theta, assigned, { steps: INNER, batchSize: BATCH, optimizer: INNER_OPT, learningRate: INNER_LR, yieldEvery: 0, keepResult: true })
       total += res.samples
       if (compress) {
         const enc = feedback[p].encode(res.delta)

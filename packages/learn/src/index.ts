@@ -29,7 +29,7 @@
  */
 export { LearnError, type LearnErrorCode } from './errors.ts'
 export { initBackend, doctor, formatDoctor, BACKEND_ORDER, type BackendChoice, type BackendAttempt, type DoctorReport, type InitBackendOptions } from './backend.ts'
-export { registerTrainingKernels } from './kernels.ts'
+export { registerTrainingKernels, unregisterTrainingKernels } from './kernels.ts'
 export { registerTask, getTask, listTasks, type Task, type TaskHyperparameters } from './task.ts'
 export { builtinTasks, mnistMlp, mnistCnn, spamBow } from './tasks/index.ts'
 export type { Dataset } from './data/dataset.ts'

@@ -82,12 +82,30 @@ interface ConvAttrs {
   inputShape: number[]
 }
 
+/** The backends' own kernels that registerTrainingKernels replaced, by `backend/kernel`. */
+const originals = new Map<string, tf.KernelConfig | null>()
+
 function registerOne(kernelName: string, backendName: string, make: (own: tf.KernelFunc | undefined) => tf.KernelFunc): boolean {
   const previous = tf.getKernel(kernelName, backendName) as (tf.KernelConfig & { tensormesh?: boolean }) | undefined
   if (previous?.tensormesh) return false
   if (previous) tf.unregisterKernel(kernelName, backendName)
+  originals.set(`${backendName}/${kernelName}`, previous ?? null)
   tf.registerKernel({ kernelName, backendName, kernelFunc: make(previous?.kernelFunc), tensormesh: true } as tf.KernelConfig)
   return true
+}
+
+/** Puts the backend's own kernels back (for A/B benchmarks); returns the kernel names restored or removed. */
+export function unregisterTrainingKernels(backendName: string): string[] {
+  const done: string[] = []
+  for (const [key, own] of originals) {
+    const [b, kernelName] = key.split('/')
+    if (b !== backendName) continue
+    tf.unregisterKernel(kernelName, backendName)
+    if (own) tf.registerKernel(own)
+    originals.delete(key)
+    done.push(kernelName)
+  }
+  return done
 }
 
 function unsupported(kernelName: string, backendName: string, a: ConvAttrs): never {

@@ -164,7 +164,7 @@ export class Learner {
     const xBuf = new Float32Array(batch * this.featureSize)
     const yBuf = new Float32Array(batch * this.task.numClasses)
     const idx = new Uint32Array(batch)
-    const labels = new Uint8Array(batch)
+    const labels = new Int32Array(batch)
     const seen = new Set<number>()
     let lossSum = tf.scalar(0)
     let correctSum = tf.scalar(0)
@@ -183,9 +183,10 @@ export class Learner {
         const next = tf.tidy(() => {
           const x = tf.tensor(xBuf, [batch, ...this.task.inputShape])
           const y = tf.tensor2d(yBuf, [batch, this.task.numClasses])
+          const labelsT = tf.tensor1d(labels, 'int32')
           const loss = optimizer.minimize(() => {
             const logits = this.model.apply(x, { training: true }) as tf.Tensor2D
-            correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(y, 1)), 'float32')))
+            correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labelsT), 'float32')))
             return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar
           }, true, varList)!
           return [tf.add(lossSum, loss), tf.add(correctSum, correct!)] as tf.Scalar[]
