@@ -53,11 +53,12 @@ function deadline (ms: number): { remaining: () => number } {
 async function waitConnected (api: ApiPromise, ms: number): Promise<void> {
   if (api.isConnected) return
   await new Promise<void>((resolve, reject) => {
-    const off = api.on('connected', () => { clearTimeout(t); api.off('connected', off as never); resolve() })
+    const onConnected = (): void => { clearTimeout(t); api.off('connected', onConnected); resolve() }
     const t = setTimeout(() => {
-      api.off('connected', off as never)
-      reject(new ChainError('NOT_CONNECTED', `RPC did not reconnect within ${ms} ms`, { endpoint: api.runtimeChain?.toString() }))
+      api.off('connected', onConnected)
+      reject(new ChainError('NOT_CONNECTED', `RPC did not reconnect within ${ms} ms`, {}))
     }, ms)
+    api.on('connected', onConnected)
   })
 }
 

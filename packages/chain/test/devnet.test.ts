@@ -103,6 +103,18 @@ describe('devnet end to end', () => {
     assert.deepEqual(y.validatorPermit, [true, true, true, false, false])
   })
 
+  test('dispatch errors come back by name from the runtime metadata', async () => {
+    const nonce = (await anchor.api.query.system.account(v[0].address)).nonce.toNumber()
+    const tx = await anchor.api.tx.assets.transfer(424242, v[1].address, 1).signAsync(v[0], { nonce })
+    await assert.rejects(submitSigned(anchor.api, tx), (e: Error & { code?: string, data?: Record<string, unknown> }) => {
+      assert.equal(e.code, 'DISPATCH_FAILED')
+      assert.equal(e.data?.section, 'assets')
+      assert.equal(e.data?.name, 'Unknown')
+      assert.match(e.message, /^assets\.Unknown/)
+      return true
+    })
+  })
+
   test('restart resumes at the previous height with the anchored rankings intact', async () => {
     const before = await anchor.readRankings(1, 7)
     const height = (await anchor.bestBlock()).number
