@@ -168,6 +168,33 @@ describe('devnet fault: RPC connection dropped during an anchor', () => {
   }
 
   test('instant blocks: the extrinsic was included while disconnected', () => scenario(undefined))
+
+  test('submission lost before it reached the node: the same signed bytes are resubmitted, applied once', async () => {
+    await cryptoWaitReady()
+    const val = kr.addFromUri('//Lost')
+    const devnet = await startDevnet({ accounts: [{ address: val.address, free: 1000n * UNIT }] })
+    const proxy = new DropProxy(devnet.endpoint)
+    const anchor = new DevnetAnchor({ endpoint: await proxy.listen(), codec: wireRankingCodec, members: [val.address], autoConnectMs: 200 })
+    try {
+      await anchor.connect()
+      const nonceBefore = (await anchor.api.query.system.account(val.address)).nonce.toNumber()
+      const headBefore = devnet.head()
+      const cut = proxy.dropOnClient('author_submitAndWatchExtrinsic')
+      const pending = anchor.anchorRanking(val, rankingBytes(val, { netuid: 1, epoch: 5, uids: [0], weights: [65535] }))
+      await cut
+      assert.equal(devnet.head(), headBefore, 'nothing reached the node')
+      setTimeout(() => proxy.restore(), 800)
+      const receipt = await pending
+      assert.equal(receipt.recovered, true)
+      const read = await anchor.readRankings(1, 5)
+      assert.equal(read.rankings.length, 1)
+      assert.equal((await anchor.api.query.system.account(val.address)).nonce.toNumber(), nonceBefore + 1)
+    } finally {
+      await anchor.close()
+      await proxy.close()
+      await devnet.stop()
+    }
+  })
   test('interval blocks: the extrinsic was still in the pool while disconnected', () => scenario(1500))
 })
 

@@ -18,6 +18,7 @@ export class DropProxy {
   readonly #sockets = new Set<net.Socket>()
   #refusing = false
   #armed: { pattern: string, resolve: () => void } | undefined
+  #armedClient: { pattern: string, resolve: () => void } | undefined
   drops = 0
 
   constructor (endpoint: string) {
@@ -36,7 +37,16 @@ export class DropProxy {
     this.#sockets.add(client); this.#sockets.add(upstream)
     const forget = (): void => { this.#sockets.delete(client); this.#sockets.delete(upstream); client.destroy(); upstream.destroy() }
     client.on('close', forget); upstream.on('close', forget); client.on('error', forget); upstream.on('error', forget)
-    client.on('data', (d) => upstream.write(d))
+    client.on('data', (d) => {
+      const armed = this.#armedClient
+      if (armed !== undefined && unmaskFirstFrame(d).includes(armed.pattern)) {
+        this.#armedClient = undefined
+        this.cut()
+        armed.resolve()
+        return
+      }
+      upstream.write(d)
+    })
     upstream.on('data', (d) => {
       const armed = this.#armed
       if (armed !== undefined && d.includes(armed.pattern)) {
@@ -54,6 +64,11 @@ export class DropProxy {
     return new Promise((resolve) => { this.#armed = { pattern, resolve } })
   }
 
+  /** Resolves after the connection was cut at the first client frame containing `pattern` (frame never sent on). */
+  dropOnClient (pattern: string): Promise<void> {
+    return new Promise((resolve) => { this.#armedClient = { pattern, resolve } })
+  }
+
   /** Destroy every connection and refuse new ones until {@link restore}. */
   cut (): void {
     this.drops++
@@ -68,4 +83,17 @@ export class DropProxy {
     this.cut()
     await new Promise<void>((r) => this.#server.close(() => r()))
   }
+}
+
+/** Payload text of the first websocket frame in a client chunk (client frames are masked, RFC 6455 §5.3). */
+function unmaskFirstFrame (d: Buffer): string {
+  if (d.length < 2 || (d[1] & 0x80) === 0) return ''
+  let len = d[1] & 0x7f
+  let off = 2
+  if (len === 126) { len = d.readUInt16BE(2); off = 4 } else if (len === 127) { len = Number(d.readBigUInt64BE(2)); off = 10 }
+  const mask = d.subarray(off, off + 4)
+  const body = d.subarray(off + 4, Math.min(d.length, off + 4 + len))
+  const out = Buffer.alloc(body.length)
+  for (let i = 0; i < body.length; i++) out[i] = body[i] ^ mask[i & 3]
+  return out.toString('latin1')
 }
