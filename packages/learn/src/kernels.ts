@@ -136,5 +136,37 @@ export function registerTrainingKernels(backendName: string): string[] {
   }
   if (registerOne('Conv2DBackpropFilter', backendName, filterGrad)) done.push('Conv2DBackpropFilter')
   if (registerOne('Conv2DBackpropInput', backendName, inputGrad)) done.push('Conv2DBackpropInput')
+  // embedding (gather) gradients: only where the backend has no kernel of its own
+  if (!tf.getKernel('UnsortedSegmentSum', backendName) && registerOne('UnsortedSegmentSum', backendName, () => unsortedSegmentSum)) done.push('UnsortedSegmentSum')
   return done
+}
+
+interface RawBackend {
+  readSync(dataId: object): ArrayLike<number>
+  makeOutput?(shape: number[], dtype: string, memoryOffset: null, values: ArrayLike<number>): Info
+  makeTensorInfo(shape: number[], dtype: string, values: ArrayLike<number>): Info
+}
+
+/**
+ * out[s, …] = Σ x[i, …] over rows i with segmentIds[i] = s (ids outside [0, numSegments) are dropped, as in
+ * TensorFlow). One pass in JavaScript: O(x.size), no one-hot matrix.
+ */
+const unsortedSegmentSum: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const x = inputs.x as Info
+  const ids = inputs.segmentIds as Info
+  const numSegments = (attrs as unknown as { numSegments: number }).numSegments
+  const b = backend as unknown as RawBackend
+  const xv = b.readSync(x.dataId)
+  const iv = b.readSync(ids.dataId)
+  const rows = ids.shape.reduce((a, d) => a * d, 1)
+  const width = rows === 0 ? 0 : xv.length / rows
+  const shape = [numSegments, ...x.shape.slice(ids.shape.length)]
+  const out = x.dtype === 'int32' ? new Int32Array(numSegments * width) : new Float32Array(numSegments * width)
+  for (let r = 0; r < rows; r++) {
+    const s = iv[r]
+    if (s < 0 || s >= numSegments) continue
+    const o = s * width, a = r * width
+    for (let k = 0; k < width; k++) out[o + k] += xv[a + k]
+  }
+  return b.makeOutput ? b.makeOutput(shape, x.dtype, null, out) : b.makeTensorInfo(shape, x.dtype, out)
 }

@@ -203,7 +203,10 @@ export class Learner {
       const end = this.getParams()
       const delta = new Float32Array(this.size)
       for (let i = 0; i < delta.length; i++) delta[i] = start[i] - end[i]
-      if (!options.keepResult) this.setParams(start)
+      if (!options.keepResult || !Number.isFinite(loss)) this.setParams(start)
+      // a diverged run must never be published: the codec and aggregation would reject it anyway
+      if (!Number.isFinite(loss)) throw new LearnError('NON_FINITE', 'training diverged (non-finite loss)', { loss, steps })
+      assertFinite(delta, 'delta')
       return { delta, loss, accuracy, steps, samples: steps * batch, uniqueSamples: seen.size, ms: performance.now() - t0 }
     } finally {
       lossSum.dispose()

@@ -105,3 +105,21 @@ describe('registered convolution gradients', () => {
     })
   }
 })
+
+describe('embedding gradients (UnsortedSegmentSum)', () => {
+  test('gather gradients on wasm match the CPU backend', async () => {
+    const grad = (): number[] => tf.tidy(() => {
+      const table = tf.tensor2d(Array.from({ length: 24 }, (_, i) => i / 10), [6, 4])
+      const ids = tf.tensor1d([0, 3, 3, 5, 1, 3], 'int32')
+      const w = tf.tensor2d(Array.from({ length: 24 }, (_, i) => Math.sin(i)), [6, 4])
+      return Array.from(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t as tf.Tensor2D, ids), w)))(table).dataSync())
+    })
+    await initBackend({ backend: 'cpu' })
+    const want = grad()
+    await initBackend({ backend: 'wasm' })
+    assert.ok(tf.getKernel('UnsortedSegmentSum', 'wasm'))
+    grad().forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `[${i}] ${v} vs ${want[i]}`))
+    // row 3 was gathered three times: its gradient is the sum of three rows of w
+    assert.ok(Math.abs(want[12] - (Math.sin(4) + Math.sin(8) + Math.sin(20))) < 1e-6)
+  })
+})

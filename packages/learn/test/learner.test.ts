@@ -120,6 +120,13 @@ describe('training and validator primitives', () => {
     assert.throws(() => l.predict(new Float32Array(100)), (e) => code(e) === 'LENGTH_MISMATCH')
   })
 
+  test('a diverged run throws NON_FINITE and leaves θ_start in place', async () => {
+    const l = await make(tiny)
+    const theta = l.getParams()
+    await assert.rejects(l.train(theta, l.split.train.subarray(0, 64), { steps: 10, optimizer: 'sgd', learningRate: 1e30, keepResult: true }), (e) => code(e) === 'NON_FINITE')
+    assert.deepEqual(l.getParams(), theta)
+  })
+
   test('bad samples and batches are coded errors', async () => {
     const l = await make('mnist-mlp')
     await assert.rejects(l.train(null, [l.dataset.size]), (e) => code(e) === 'BAD_ARGUMENT')
