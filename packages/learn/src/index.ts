@@ -53,6 +53,7 @@ export {
   decodeUpdate,
   decodeInto,
   validateUpdate,
+  updateTotal,
   splitUpdate,
   encodedByteLength,
   compressionRatio,

@@ -31,6 +31,7 @@ function bruteTopK(v: Float32Array, start: number, end: number, k: number): numb
   return idx.slice(0, k).sort((a, b) => a - b)
 }
 
+const f32 = (...xs: number[]): Float32Array => Float32Array.from(xs)
 const code = (e: unknown): string | undefined => (e instanceof LearnError ? e.code : undefined)
 
 describe('encodeUpdate', () => {
@@ -63,19 +64,28 @@ describe('encodeUpdate', () => {
     for (let i = 0; i < v.length; i++) if (!kept.has(i)) assert.equal(d[i], 0)
   })
 
-  test('2-bit values decode to the four levels and keep the sign of every kept value', () => {
+  test('2-bit values: two\'s-complement codes −2..1 times the block\'s mean kept magnitude, rounded to nearest', () => {
     const v = vec(2048, 11)
     const enc = encodeUpdate(v, { chunkSize: 256, topK: 16, bits: 2 })
     assert.ok(enc.values instanceof Uint8Array)
     assert.equal(enc.values.length, Math.ceil(enc.indices.length / 4))
     const d = decodeUpdate(enc)
-    for (const i of enc.indices) {
-      const s = enc.scales[Math.floor(i / 256)]
-      const level = d[i] / s
-      assert.ok([-1, -1 / 3, 1 / 3, 1].some((l) => Math.abs(l - level) < 1e-5), `level ${level}`)
-      assert.equal(Math.sign(d[i]), Math.sign(v[i]))
-      assert.ok(Math.abs(d[i] - v[i]) <= s / 3 + 1e-6)
+    for (let b = 0; b < 8; b++) {
+      const kept = Array.from(enc.indices).filter((i) => Math.floor(i / 256) === b)
+      const meanAbs = kept.reduce((s, i) => s + Math.abs(v[i]), 0) / kept.length
+      assert.ok(Math.abs(enc.scales[b] - meanAbs) < 1e-6)
+      for (const i of kept) {
+        const q = Math.max(-2, Math.min(1, Math.round(v[i] / enc.scales[b])))
+        assert.ok(Math.abs(d[i] - q * enc.scales[b]) < 1e-6, `index ${i}`)
+      }
     }
+  })
+
+  test('2-bit packing: low bits first, the code read as a two\'s-complement integer', () => {
+    // one block, all kept: −0.5 → q −1 (code 3), 1 → q 1 (code 1), −2 → q −2 (code 2), 0 → q 0
+    const enc = encodeUpdate(f32(-0.5, 1, -2, 0), { chunkSize: 4, topK: 4, bits: 2 })
+    assert.equal(enc.scales[0], 0.875)
+    assert.deepEqual(Array.from(enc.values), [0b00_10_01_11])
   })
 
   test('an all-zero update encodes with zero scales and decodes to zeros', () => {
@@ -114,8 +124,10 @@ describe('validateUpdate', () => {
     ['wrong values type', (e) => { e.values = new Int8Array(e.values.length) }],
     ['plain array indices', (e) => { (e as unknown as { indices: number[] }).indices = Array.from(e.indices) }],
     ['bits 3', (e) => { (e as unknown as { bits: number }).bits = 3 }],
-    ['misaligned offset', (e) => { e.offset = 7 }],
+    ['range beyond the total', (e) => { e.offset = 7; e.total = 1000 }],
+    ['non-zero padding bits', (e) => { e.values[e.values.length - 1] |= 0xc0 }],
     ['too many scales', (e) => { e.scales = new Float32Array(11) }],
+    ['too few scales', (e) => { e.scales = new Float32Array(9) }],
   ]
   for (const [name, breakIt] of cases) {
     test(`rejects ${name}`, () => {
@@ -141,10 +153,14 @@ describe('splitUpdate', () => {
           assert.equal(code(e), 'CODEC_TOO_LARGE')
           return
         }
+        let covered = 0
         for (const p of parts) {
           assert.ok(encodedByteLength(p) <= maxBytes)
           validateUpdate(p, n)
+          assert.equal(p.offset, covered)
+          covered += p.length
         }
+        assert.equal(covered, n)
         assert.deepEqual(decodeUpdate(parts), decodeUpdate(enc))
       }),
       { numRuns: 150 },
@@ -189,5 +205,30 @@ describe('ErrorFeedback', () => {
 
   test('rejects a delta of the wrong length', () => {
     assert.throws(() => new ErrorFeedback(10).encode(new Float32Array(11)), (e) => code(e) === 'LENGTH_MISMATCH')
+  })
+})
+
+describe('protocols/gradient.md compatibility', () => {
+  test('decodes the normative gradient-topk2-chunked vector to the values the spec states', async () => {
+    const { readFile } = await import('node:fs/promises')
+    const vectors = JSON.parse(await readFile(new URL('../../../protocols/vectors/gradient.json', import.meta.url), 'utf8'))
+    const v = vectors.valid.find((x: { name: string }) => x.name === 'gradient-topk2-chunked').message
+    const bytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'))
+    const part = {
+      length: v.tensor.length,
+      offset: v.chunk.offset,
+      total: v.chunk.total,
+      chunkSize: v.tensor.chunkSize,
+      bits: v.tensor.bits,
+      indices: new Uint32Array(bytes(v.tensor.indices.hex).buffer),
+      values: bytes(v.tensor.values.hex),
+      scales: new Float32Array(bytes(v.tensor.scales.hex).buffer),
+    }
+    const d = decodeUpdate(part)
+    assert.equal(d.length, 40)
+    // codes [1, −1, −2, 0, 1] at 0, 2, 3, 7, 9 (relative to 16); scales [0.25, 0, 1.5] per block of 4
+    const want = new Float32Array(40)
+    want[16] = 0.25; want[18] = -0.25; want[19] = -0.5; want[23] = 0; want[25] = 1.5
+    assert.deepEqual(d, want)
   })
 })
