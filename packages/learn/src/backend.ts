@@ -109,7 +109,16 @@ function parseChoice(value: string, source: string): BackendChoice | 'auto' {
  * Chooses and initialises the backend (once per choice; later calls return the cached report). A forced backend
  * that fails throws BACKEND_UNAVAILABLE with the reason; 'auto' falls through to the plain CPU backend.
  */
-export async function initBackend(options: InitBackendOptions = {}): Promise<DoctorReport> {
+export function initBackend(options: InitBackendOptions = {}): Promise<DoctorReport> {
+  // one initialisation at a time: concurrent callers (node and valuation at start-up) must not race setBackend
+  const run = queue.then(() => initBackendNow(options))
+  queue = run.catch(() => undefined)
+  return run
+}
+
+let queue: Promise<unknown> = Promise.resolve()
+
+async function initBackendNow(options: InitBackendOptions): Promise<DoctorReport> {
   const env = process.env.TENSORMESH_BACKEND
   const selectedBy = options.backend !== undefined ? 'option' : env ? 'env' : 'auto'
   const wanted = options.backend !== undefined ? parseChoice(options.backend, 'option') : env ? parseChoice(env, 'TENSORMESH_BACKEND') : 'auto'

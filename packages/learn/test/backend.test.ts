@@ -123,3 +123,12 @@ describe('embedding gradients (UnsortedSegmentSum)', () => {
     assert.ok(Math.abs(want[12] - (Math.sin(4) + Math.sin(8) + Math.sin(20))) < 1e-6)
   })
 })
+
+describe('concurrency', () => {
+  test('concurrent initialisations are serialised and agree', async () => {
+    const reports = await Promise.all([initBackend({ backend: 'cpu' }), initBackend({ backend: 'cpu' }), initBackend({ backend: 'wasm' })])
+    assert.equal(reports[0], reports[1])
+    assert.equal(reports[2].backend, 'wasm')
+    assert.equal(tf.getBackend(), 'wasm')
+  })
+})
