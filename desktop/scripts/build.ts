@@ -1,0 +1,39 @@
+/**
+ * `npm run build -w desktop`: Vite builds the renderer (dist/renderer); esbuild bundles the Electron main process
+ * (dist/main/main.cjs), the preload (dist/preload/preload.cjs: one CommonJS file whose only require is 'electron'),
+ * the node's utility-process entry and the wallet worker (dist/main/*.mjs). Checks the preload's requires.
+ */
+import { build as viteBuild } from 'vite'
+import { build } from 'esbuild'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const t0 = performance.now()
+const only = process.argv[2] // 'renderer' | 'electron' | undefined (both)
+
+if (only !== 'electron') await viteBuild({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' })
+
+if (only !== 'renderer') {
+  // Native, optional or file-locating packages stay in node_modules (electron-builder ships them).
+  const external = ['electron', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-wasm', '@acala-network/chopsticks', 'sqlite3', 'msgpackr-extract', 'classic-level', 'utf-8-validate', 'bufferutil', '@polkadot/*', '@substrate/*']
+  await build({
+    entryPoints: { main: join(root, 'src/main/index.ts') }, bundle: true, platform: 'node', format: 'cjs', target: 'node22',
+    outdir: join(root, 'dist/main'), outExtension: { '.js': '.cjs' }, external, logLevel: 'error', legalComments: 'none',
+  })
+  await build({
+    entryPoints: { 'node-entry': join(root, 'src/main/node-entry.ts'), 'wallet-worker': join(root, 'src/host/wallet-worker.ts') },
+    bundle: true, platform: 'node', format: 'esm', target: 'node22', outdir: join(root, 'dist/main'), outExtension: { '.js': '.mjs' }, external,
+    // CommonJS dependencies inside an ES module bundle still call require().
+    banner: { js: "import { createRequire as __tmCreateRequire } from 'node:module'; const require = __tmCreateRequire(import.meta.url);" },
+    logLevel: 'error', legalComments: 'none',
+  })
+  await build({
+    entryPoints: { preload: join(root, 'src/preload/index.ts') }, bundle: true, platform: 'node', format: 'cjs', target: 'node22',
+    outdir: join(root, 'dist/preload'), outExtension: { '.js': '.cjs' }, external: ['electron'], logLevel: 'error',
+  })
+  const requires = [...readFileSync(join(root, 'dist/preload/preload.cjs'), 'utf8').matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1])
+  if (requires.some((r) => r !== 'electron')) throw new Error(`preload requires more than electron: ${requires.join(', ')}`)
+}
+console.log(`desktop built in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
