@@ -15,8 +15,11 @@ import { createDevnetPort } from '../packages/node/src/adapters.ts'
 import { consensusFromAnchors, consensusInput, ss58 } from '../packages/node/src/peer.ts'
 import type { ConsensusView, PeerEventName, PeerEvents } from '../packages/node/src/api-types.ts'
 
-const EPOCHS = 4 // epochs 0..3; the restarted validator must anchor again after its restart
+const EPOCHS = 4 // epochs 0..3 (0 may be partial: peers join when they are up); the restarted validator anchors again after its restart
 const ROUNDS_PER_EPOCH = 2
+// Few, slow blocks: Chopsticks spends about 0.3 CPU-seconds per block, which the peers need on a 2-core machine.
+const BLOCK_MS = 2000
+const BLOCKS_PER_ROUND = 5
 
 interface Seen { child: DemoChild, name: PeerEventName, data: unknown, at: number }
 
@@ -24,16 +27,17 @@ test('devnet + 7 peer processes: rounds, scores, anchors, consensus, restart', {
   const dataDir = mkdtempSync(join(tmpdir(), 'tm-e2e-'))
   const demo = await startDemo({
     dataDir, rounds: 0, validators: 2, miners: 3, freeRiders: 1, poisoners: 1,
-    blockMs: 500, blocksPerRound: 18, roundsPerEpoch: ROUNDS_PER_EPOCH, fresh: true, logLevel: 'warn', json: true,
+    blockMs: BLOCK_MS, blocksPerRound: BLOCKS_PER_ROUND, roundsPerEpoch: ROUNDS_PER_EPOCH, fresh: true, logLevel: 'warn', json: true,
   })
   const seen: Seen[] = []
   const waiters = new Set<() => void>()
   demo.onEvent((child, name, data) => { seen.push({ child, name, data, at: Date.now() }); for (const w of waiters) w() })
+  const t0 = Date.now()
   const waitFor = async (pred: (s: Seen) => boolean, what: string, ms = 240_000): Promise<Seen> => {
     const end = Date.now() + ms
     for (;;) {
       const hit = seen.find(pred)
-      if (hit !== undefined) return hit
+      if (hit !== undefined) { console.log(`# ${((Date.now() - t0) / 1000).toFixed(0)} s: ${what}`); return hit }
       if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
       await new Promise<void>((resolve) => { const t = setTimeout(done, 1000); function done (): void { clearTimeout(t); waiters.delete(done); resolve() } waiters.add(done) })
     }
@@ -51,21 +55,24 @@ test('devnet + 7 peer processes: rounds, scores, anchors, consensus, restart', {
     assert.ok((rejoined.data as PeerEvents['model:synced']).bytes > 0)
     // Run until both validators anchored the last epoch and validator 1 computed its consensus view.
     for (const v of [v1, v2]) await waitFor((s) => s.child === v && s.name === 'anchor:done' && (s.data as PeerEvents['anchor:done']).epoch === EPOCHS - 1, `anchor of epoch ${EPOCHS - 1} by ${v.spec.name}`)
-    await waitFor((s) => s.child === v1 && s.name === 'rankings:consensus' && (s.data as ConsensusView).epoch === EPOCHS - 1 && (s.data as ConsensusView).validators.length === 2, 'final consensus view')
+    await waitFor((s) => s.child === v1 && s.name === 'rankings:consensus' && (s.data as ConsensusView).epoch >= EPOCHS - 1 && (s.data as ConsensusView).validators.length === 2, 'a consensus view of both validators')
 
-    // Updates flow and scores are computed.
+    // Updates flow and scores are computed, every round validator 1 ran.
+    const scored = seen.filter((s) => s.child === v1 && s.name === 'round:scored').map((s) => s.data as PeerEvents['round:scored'])
+    const rounds = scored.length
+    assert.ok(rounds >= (EPOCHS - 1) * ROUNDS_PER_EPOCH, `validator 1 scored ${rounds} rounds`)
+    assert.ok(scored.every((r) => r.scores.length >= 5 && r.scores.every((x) => Number.isFinite(x.score))))
     const published = seen.filter((s) => s.name === 'update:published')
     const honest = demo.children.filter((c) => c.spec.role === 'miner' && c.spec.behaviour === 'honest')
     const adversaries = demo.children.filter((c) => c.spec.role === 'miner' && c.spec.behaviour !== 'honest')
-    for (const m of [...honest, ...adversaries]) assert.ok(published.filter((s) => s.child === m).length >= EPOCHS * ROUNDS_PER_EPOCH - 2, `${m.spec.name} published every round`)
+    for (const m of [...honest, ...adversaries]) assert.ok(published.filter((s) => s.child === m).length >= rounds - 2, `${m.spec.name} published (almost) every round`)
     const received = seen.filter((s) => s.child === v1 && s.name === 'update:received')
-    assert.ok(received.length >= 5 * (EPOCHS * ROUNDS_PER_EPOCH - 2))
-    const scored = seen.filter((s) => s.child === v1 && s.name === 'round:scored').map((s) => s.data as PeerEvents['round:scored'])
-    assert.ok(scored.length >= EPOCHS * ROUNDS_PER_EPOCH - 1)
-    assert.ok(scored.every((r) => r.scores.length >= 5 && r.scores.every((x) => Number.isFinite(x.score))))
+    assert.ok(received.length >= 5 * (rounds - 2), `validator 1 received ${received.length} gradients in ${rounds} rounds`)
+    const late = scored.flatMap((r) => r.scores.filter((x) => x.penalties.some((p) => p === 'stale-base' || p === 'late')))
+    assert.ok(late.length <= rounds, `few stale or late updates (${late.length})`)
 
     // Rankings are on the devnet exactly once per validator and epoch; the consensus view matches them.
-    const chain = await createDevnetPort(demo.devnet.endpoint, demo.members, ROUNDS_PER_EPOCH * 18)
+    const chain = await createDevnetPort(demo.devnet.endpoint, demo.members, ROUNDS_PER_EPOCH * BLOCKS_PER_ROUND)
     await chain.connect()
     try {
       const stakes = await chain.stakes(1, demo.members)
@@ -95,7 +102,7 @@ test('devnet + 7 peer processes: rounds, scores, anchors, consensus, restart', {
     }
 
     // Honest miners rank above the adversaries in the final consensus.
-    const last = seen.filter((s) => s.child === v1 && s.name === 'rankings:consensus').map((s) => s.data as ConsensusView).at(-1)!
+    const last = seen.filter((s) => s.child === v1 && s.name === 'rankings:consensus' && (s.data as ConsensusView).validators.length === 2).map((s) => s.data as ConsensusView).at(-1)!
     const honestInc = honest.map((m) => last.incentive[m.uid])
     const advInc = adversaries.map((m) => last.incentive[m.uid])
     assert.ok(Math.max(...advInc) < 0.02, `adversaries earn (almost) nothing: ${advInc.join(', ')}`)

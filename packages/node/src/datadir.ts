@@ -65,6 +65,8 @@ export interface PeerState {
   ema: Record<string, number>
   ownAverages: Record<string, number>
   contribution: Contribution
+  /** Latest epoch whose consensus was counted into `contribution.updatesAccepted`. */
+  countedEpoch: number
 }
 
 export function emptyState (): PeerState {
@@ -74,6 +76,7 @@ export function emptyState (): PeerState {
     modelHash: null,
     ema: {},
     ownAverages: {},
+    countedEpoch: -1,
     contribution: { cpuSeconds: 0, gpuSeconds: 0, samples: 0, updatesPublished: 0, updatesAccepted: 0, roundsCompleted: 0, lastScores: {}, estimatedEmissionShare: 0 },
   }
 }

@@ -53,8 +53,8 @@ export function demoOptionsFromFlags (v: Record<string, unknown>): DemoOptions {
     miners: int(v.miners, 'miners', 3, 1, 16),
     freeRiders: int(v['free-riders'], 'free-riders', 1, 0, 8),
     poisoners: int(v.poisoners, 'poisoners', 1, 0, 8),
-    blockMs: int(v['block-ms'], 'block-ms', 1000, 200, 60_000),
-    blocksPerRound: int(v['blocks-per-round'], 'blocks-per-round', 12, 2, 10_000),
+    blockMs: int(v['block-ms'], 'block-ms', 2000, 200, 60_000),
+    blocksPerRound: int(v['blocks-per-round'], 'blocks-per-round', 6, 2, 10_000),
     roundsPerEpoch: int(v['rounds-per-epoch'], 'rounds-per-epoch', 3, 1, 1000),
     fresh: v.fresh === true,
     logLevel: typeof v['log-level'] === 'string' ? v['log-level'] : 'warn',
@@ -107,7 +107,7 @@ const DEVNET = fileURLToPath(new URL('./devnet-process.ts', import.meta.url))
 export interface DevnetHandle { endpoint: string, head (): number, stop (): Promise<void>, proc: ChildProcess }
 
 export async function spawnDevnet (dataDir: string, accounts: Array<{ address: string, free: bigint }>, blockTimeMs: number): Promise<DevnetHandle> {
-  const proc = fork(DEVNET, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const proc = fork(DEVNET, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
   let head = 0
   const exited = new Promise<void>((resolve) => { proc.once('exit', () => { resolve() }) })
   const endpoint = await new Promise<string>((resolve, reject) => {
@@ -142,7 +142,7 @@ export async function startDemo (o: DemoOptions): Promise<Demo> {
   const members = pairs.map((p) => p.address)
   const devnet = await spawnDevnet(join(o.dataDir, 'devnet'), pairs.map((p, i) => ({ address: p.address, free: specs[i].stake })), o.blockMs)
   // Round 0 begins a few blocks from now so every peer is up before it.
-  const startupBlocks = Math.ceil(15_000 / o.blockMs)
+  const startupBlocks = Math.ceil(25_000 / o.blockMs)
   const genesisBlock = devnet.head() + startupBlocks
   const sinks = new Set<EventSink>()
   const children: DemoChild[] = specs.map((spec, uid) => ({ spec, uid, hotkey: members[uid], dataDir: join(o.dataDir, spec.name), proc: null, peerId: null, multiaddrs: [], api: null, exited: Promise.resolve(null) }))
@@ -164,7 +164,8 @@ export async function startDemo (o: DemoOptions): Promise<Demo> {
   }
 
   const startPeer = async (child: DemoChild): Promise<void> => {
-    const proc = fork(CLI, ['start', '--data-dir', child.dataDir], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, TENSORMESH_DATA_DIR: child.dataDir } })
+    // execArgv: [] so a test runner's flags (--test…) are not passed on to the peers.
+    const proc = fork(CLI, ['start', '--data-dir', child.dataDir], { execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, TENSORMESH_DATA_DIR: child.dataDir } })
     child.proc = proc
     child.multiaddrs = []
     let stderrTail = ''

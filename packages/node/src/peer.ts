@@ -183,12 +183,15 @@ export class Peer {
   private readonly arrivalOffsets: number[] = []
   private localModel: Float32Array | null = null
   private lastConsensus: ConsensusView | null = null
+  private readonly views = new Map<number, ConsensusView>()
   private lastLocal: { epoch: number, uids: number[], weights: number[] } | null = null
   private lastScores: MinerScore[] = []
   private testAccuracy: number | null = null
   private round = -1
   private paused: boolean
   private throttle: number
+  /** Adaptive share of the configured training steps (1 = all). */
+  private pace = 1
   private readonly startedAt = Date.now()
   private resumeWaiters: Array<() => void> = []
   private anchoring: Promise<void> = Promise.resolve()
@@ -445,7 +448,7 @@ export class Peer {
     this.persistBase(round)
 
     if (this.isMiner && this.uid !== null) {
-      const m = await this.mine(round, theta, tm)
+      const m = await this.mine(round, theta, roundMs, tm)
       transcript.miner = m
     }
     if (this.isValidator && this.uid !== null) {
@@ -467,10 +470,17 @@ export class Peer {
       s = performance.now()
       await this.endEpoch(epochNo)
       tm.anchor = performance.now() - s
-    } else if (!this.isValidator && (round + 1) % cfg.round.roundsPerEpoch === 0 && this.chain !== null) {
-      // Miners read the consensus view once validators had time to anchor.
-      const ep = epochNo
-      this.anchoring = this.anchoring.then(async () => { await sleep(Math.min(3000, roundMs / 3), this.abort.signal); await this.computeConsensus(ep) }).catch(() => {})
+    } else if (this.chain !== null && round + 1 >= cfg.round.roundsPerEpoch) {
+      // Refresh the view of the latest finished epoch: rankings anchored after our first look count too.
+      const ep = Math.floor((round + 1) / cfg.round.roundsPerEpoch) - 1
+      const last = (round + 1) % cfg.round.roundsPerEpoch === 0
+      this.anchoring = this.anchoring.then(async () => {
+        if (last) await sleep(Math.min(3000, roundMs / 3), this.abort.signal)
+        // The previous epoch too while its view misses validators (their anchors may land a round late).
+        const prev = this.views.get(ep - 1)
+        if (prev !== undefined && prev.validators.length < this.validatorSet().size) await this.computeConsensus(ep - 1)
+        await this.computeConsensus(ep)
+      }).catch(() => {})
     }
     tm.total = performance.now() - t0
     this.events.emit('round:end', { round, timings: tm })
@@ -498,10 +508,10 @@ export class Peer {
 
   // ---- miner -------------------------------------------------------------------------------------
 
-  private async mine (round: number, theta: Float32Array, tm: RoundTimings): Promise<RoundTranscript['miner']> {
+  private async mine (round: number, theta: Float32Array, roundMs: number, tm: RoundTimings): Promise<RoundTranscript['miner']> {
     const cfg = this.config
     const learner = this.learner!
-    const steps = Math.max(1, Math.round(cfg.train.steps * this.throttle))
+    const steps = Math.max(1, Math.round(cfg.train.steps * this.throttle * this.pace))
     const samples = assignSamples({ hotkey: this.hotkey, round, taskSeed: learner.task.seed }, learner.split.train, Math.min(cfg.train.samples, learner.split.train.length))
     let s = performance.now()
     const cpu0 = process.cpuUsage()
@@ -524,6 +534,9 @@ export class Peer {
       if (cfg.behaviour === 'poisoner') for (let i = 0; i < delta.length; i++) delta[i] = -8 * delta[i]
     }
     tm.train = performance.now() - s
+    // Slow hardware still takes part: shrink the work when training eats more than 40 % of the round, regrow it slowly.
+    if (tm.train > 0.4 * roundMs) this.pace = Math.max(0.2, this.pace * 0.7)
+    else if (tm.train < 0.2 * roundMs) this.pace = Math.min(1, this.pace * 1.1)
     const cpu = process.cpuUsage(cpu0)
     const secs = (cpu.user + cpu.system) / 1e6
     const d = doctor()
@@ -766,7 +779,9 @@ export class Peer {
       const uidOf = new Map(this.members.map((h, i) => [h, i]))
       const anchored = read.rankings.map((r) => ({ validatorUid: uidOf.get(ss58(r.hotkey)) ?? -1, blockNumber: r.blockNumber, uids: [...r.ranking.uids], weights: [...r.ranking.weights] }))
       const view = consensusFromAnchors(input, read.scannedTo, epochNo, this.config.round.roundsPerEpoch * this.config.round.blocksPerRound, anchored)
-      this.lastConsensus = view
+      if (this.lastConsensus === null || epochNo >= this.lastConsensus.epoch) this.lastConsensus = view
+      this.views.set(epochNo, view)
+      for (const k of this.views.keys()) if (k < epochNo - 4) this.views.delete(k)
       const uid = this.uid
       if (uid !== null) this.state.contribution.estimatedEmissionShare = view.incentive[uid] ?? 0
       if (uid !== null && this.isMiner) {
@@ -774,7 +789,11 @@ export class Peer {
           const k = a.ranking.uids.indexOf(uid)
           this.state.contribution.lastScores[ss58(a.hotkey)] = k < 0 ? 0 : a.ranking.weights[k] / 65535
         }
-        if (view.incentive[uid] > 0) this.state.contribution.updatesAccepted += 1
+        // Counted once per epoch: the epoch's published updates were accepted when the consensus rewarded them.
+        if (view.incentive[uid] > 0 && epochNo > this.state.countedEpoch) {
+          this.state.contribution.updatesAccepted += this.config.round.roundsPerEpoch
+          this.state.countedEpoch = epochNo
+        }
       }
       this.events.emit('rankings:consensus', view)
       return view

@@ -1,0 +1,80 @@
+/**
+ * Round-time breakdown of 6 peers on one machine (2 validators + 4 honest miners, each its own process, the devnet in
+ * another): median time per phase (train, encode, publish, receive, query, score, aggregate, anchor) and the share of
+ * the round spent computing. Prints figures; never fails on speed.
+ *
+ *   npx node bench/node-round.bench.ts            (BENCH_ROUNDS=8 BENCH_BLOCK_MS=1500 BENCH_BLOCKS=4 to change)
+ */
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startDemo } from '../packages/node/src/demo.ts'
+import type { PeerEvents, RoundTimings } from '../packages/node/src/api-types.ts'
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8)
+const BLOCK_MS = Number(process.env.BENCH_BLOCK_MS ?? 1500)
+const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 4)
+const WARMUP = 2
+
+const median = (xs: number[]): number => {
+  if (xs.length === 0) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+/** CPU seconds (user + system) of a process from /proc (Linux); 0 elsewhere. */
+function cpuSeconds (pid: number | undefined): number {
+  if (pid === undefined) return 0
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100
+  } catch { return 0 }
+}
+
+const demo = await startDemo({
+  dataDir: mkdtempSync(join(tmpdir(), 'tm-bench-')), rounds: ROUNDS, validators: 2, miners: 4, freeRiders: 0, poisoners: 0,
+  blockMs: BLOCK_MS, blocksPerRound: BLOCKS, roundsPerEpoch: 2, fresh: true, logLevel: 'error', json: true,
+})
+const timings: Array<{ role: string, round: number, t: RoundTimings }> = []
+const starts = new Map<number, number>()
+let cpuStart: { at: number, cpu: number } | null = null
+const totalCpu = (): number => demo.children.reduce((s, c) => s + cpuSeconds(c.proc?.pid), 0) + cpuSeconds(demo.devnet.proc.pid)
+demo.onEvent((child, name, data) => {
+  if (name === 'round:end') timings.push({ role: child.spec.role, round: (data as PeerEvents['round:end']).round, t: (data as PeerEvents['round:end']).timings })
+  if (name === 'round:start' && child.uid === 0) {
+    const r = (data as PeerEvents['round:start']).round
+    starts.set(r, Date.now())
+    if (starts.size === WARMUP + 1) cpuStart = { at: Date.now(), cpu: totalCpu() }
+  }
+})
+let cpuEnd: { at: number, cpu: number } | null = null
+const v1 = demo.children[0]
+const t0 = Date.now()
+while (v1.proc !== null && v1.proc.exitCode === null && Date.now() - t0 < 15 * 60_000) {
+  if (starts.size >= ROUNDS) { cpuEnd ??= { at: Date.now(), cpu: totalCpu() } }
+  await new Promise((r) => setTimeout(r, 250))
+}
+cpuEnd ??= { at: Date.now(), cpu: totalCpu() }
+await Promise.all(demo.children.map((c) => c.exited))
+await demo.stop()
+
+const measured = timings.filter((x) => x.round >= [...starts.keys()].sort((a, b) => a - b)[WARMUP])
+const rs = [...starts.entries()].sort((a, b) => a[0] - b[0])
+const roundLen = median(rs.slice(WARMUP + 1).map(([, at], i) => at - rs[WARMUP + i][1]))
+const phase = (role: string, k: keyof RoundTimings): number => median(measured.filter((x) => x.role === role).map((x) => x.t[k]))
+const phases: Array<[string, string, keyof RoundTimings]> = [
+  ['miner', 'sync (fetch θ from the leader)', 'sync'], ['miner', 'train', 'train'], ['miner', 'encode', 'encode'], ['miner', 'publish', 'publish'],
+  ['validator', 'receive (wait for gradients)', 'receive'], ['validator', 'query miners', 'query'], ['validator', 'score', 'score'],
+  ['validator', 'aggregate + test eval', 'aggregate'], ['validator', 'anchor (epoch ends only)', 'anchor'],
+]
+console.log(`node-round: 6 peers (2 validators, 4 miners) + devnet on ${availableParallelism()} cores; ${BLOCKS} blocks of ${BLOCK_MS} ms per round; ${measured.length} peer-rounds after ${WARMUP} warm-up rounds`)
+console.log(`median round length (validator 1, start to start): ${(roundLen / 1000).toFixed(2)} s`)
+console.log('phase                              role        median ms')
+for (const [role, label, k] of phases) console.log(`${label.padEnd(34)} ${role.padEnd(11)} ${phase(role, k).toFixed(0).padStart(9)}`)
+const compute = phase('miner', 'train') + phase('miner', 'encode') + phase('validator', 'query') + phase('validator', 'score') + phase('validator', 'aggregate')
+console.log(`critical-path compute (train + encode + query + score + aggregate): ${(compute / 1000).toFixed(2)} s = ${(100 * compute / roundLen).toFixed(1)} % of the round (goal ≥ 70 %)`)
+if (cpuStart !== null) {
+  const busy = (cpuEnd.cpu - cpuStart.cpu) / ((cpuEnd.at - cpuStart.at) / 1000) / availableParallelism()
+  console.log(`machine busy (CPU seconds of all 7 processes / wall / cores): ${(100 * busy).toFixed(1)} %`)
+}
+process.exit(0)
