@@ -36,6 +36,7 @@ export {
 } from './math.ts'
 export {
   type EpochSnapshot, type EpochResult, type YumaHyperparameters, type U16Row, epoch, carryOver,
+  type PackedU16Row, type PackedEpochSnapshot, type PackedEpochResult, epochPacked,
   activityCutoffBlocks, bondsMovingAverageAlpha, DEFAULT_HYPERPARAMETERS, RUNTIME_DEFAULT_HYPERPARAMETERS,
 } from './epoch.ts'
 export {
