@@ -11,7 +11,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
@@ -33,8 +33,12 @@ const ROUND_MS = BLOCK_MS * BLOCKS_PER_ROUND
 
 interface Seen { peer: string, name: PeerEventName, data: unknown, at: number }
 
+/** Builds the renderer when dist is missing or older than any renderer source. */
 function ensureRenderer (): void {
-  if (existsSync(join(RENDERER, 'index.html'))) return
+  const built = join(RENDERER, 'index.html')
+  const src = join(REPO, 'desktop', 'src')
+  const newest = Math.max(...readdirSync(src, { recursive: true }).map((f) => statSync(join(src, String(f))).mtimeMs))
+  if (existsSync(built) && statSync(built).mtimeMs >= newest) return
   execFileSync('npm', ['run', 'build:renderer', '-w', 'desktop'], { cwd: REPO, stdio: 'inherit' })
 }
 
@@ -55,7 +59,7 @@ function watchPage (page: Page, problems: string[]): void {
   page.on('pageerror', (e) => { problems.push(`page error: ${e.message}`) })
 }
 
-test('desktop renderer in Chromium against a live demo node', { timeout: 6 * 60_000 }, async (t) => {
+test('desktop renderer in Chromium against a live demo node', { timeout: 9 * 60_000 }, async (t) => {
   if (!existsSync(CHROMIUM)) { t.skip(`no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium)`); return }
   ensureRenderer()
   mkdirSync(SHOTS, { recursive: true })
@@ -104,7 +108,8 @@ test('desktop renderer in Chromium against a live demo node', { timeout: 6 * 60_
     await page.selectOption('#ob-role', 'miner')
     await page.screenshot({ path: join(SHOTS, '01-onboarding.png'), fullPage: true })
     await page.click('#ob-submit')
-    await page.locator('#ob-done').waitFor({ timeout: 90_000 })
+    // btcli's coldkey encryption (Argon2i, 512 MiB, opslimit 8) takes ~16 s alone, much longer beside the demo starting.
+    await page.locator('#ob-done').waitFor({ timeout: 240_000 })
     assert.equal(backups.length, 1, 'recovery phrases went to the host, once')
     const shown = await page.locator('#ob-done').innerText()
     assert.ok(shown.includes(backups[0].coldkey) && shown.includes(backups[0].hotkey), 'the page shows the new addresses')

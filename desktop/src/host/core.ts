@@ -3,7 +3,7 @@
  * onboarding into a btcli-compatible wallet, the profile and the shell settings. Key material lives only here: the
  * renderer gets public addresses, recovery phrases go to a native dialog or the host's terminal.
  */
-import { walletPaths } from '@tensormesh/chain'
+import { join } from 'node:path'
 import type { HostInfo, OnboardResponse, Profile, ShellSettings } from '../shared/bridge-types.ts'
 import { DesktopError } from './errors.ts'
 import { loadState, parseOnboard, parseSettings, saveState, type DesktopState } from './settings.ts'
@@ -63,7 +63,8 @@ export class HostCore {
       }
       const profile: Profile = {
         wallet: req.wallet, hotkeyName: ref.hotkey, coldkey, hotkey, network: req.network, role: req.role,
-        walletDir: walletPaths(ref).dir, createdAt: (this.o.now?.() ?? new Date()).toISOString(),
+        walletDir: join(ref.root, ref.name), // btcli layout: <root>/<wallet>/{coldkey,coldkeypub.txt,hotkeys/}
+        createdAt: (this.o.now?.() ?? new Date()).toISOString(),
       }
       this.state = { ...this.state, profile }
       await saveState(this.o.dataDir, this.state)
