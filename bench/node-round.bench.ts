@@ -47,14 +47,14 @@ demo.onEvent((child, name, data) => {
     if (starts.size === WARMUP + 1) cpuStart = { at: Date.now(), cpu: totalCpu() }
   }
 })
-let cpuEnd: { at: number, cpu: number } | null = null
+let cpuEnd = null as { at: number, cpu: number } | null
 const v1 = demo.children[0]
 const t0 = Date.now()
 while (v1.proc !== null && v1.proc.exitCode === null && Date.now() - t0 < 15 * 60_000) {
-  if (starts.size >= ROUNDS) { cpuEnd ??= { at: Date.now(), cpu: totalCpu() } }
+  // Sample while every process is alive (an exited one reads as 0).
+  if (cpuStart !== null && demo.children.every((c) => c.proc !== null && c.proc.exitCode === null)) cpuEnd = { at: Date.now(), cpu: totalCpu() }
   await new Promise((r) => setTimeout(r, 250))
 }
-cpuEnd ??= { at: Date.now(), cpu: totalCpu() }
 await Promise.all(demo.children.map((c) => c.exited))
 await demo.stop()
 
@@ -72,9 +72,13 @@ console.log(`median round length (validator 1, start to start): ${(roundLen / 10
 console.log('phase                              role        median ms')
 for (const [role, label, k] of phases) console.log(`${label.padEnd(34)} ${role.padEnd(11)} ${phase(role, k).toFixed(0).padStart(9)}`)
 const compute = phase('miner', 'train') + phase('miner', 'encode') + phase('validator', 'query') + phase('validator', 'score') + phase('validator', 'aggregate')
-console.log(`critical-path compute (train + encode + query + score + aggregate): ${(compute / 1000).toFixed(2)} s = ${(100 * compute / roundLen).toFixed(1)} % of the round (goal ≥ 70 %)`)
-if (cpuStart !== null) {
-  const busy = (cpuEnd.cpu - cpuStart.cpu) / ((cpuEnd.at - cpuStart.at) / 1000) / availableParallelism()
+const network = phase('miner', 'sync') + phase('miner', 'publish')
+console.log(`critical path: compute (train + encode + query + score + aggregate) ${(compute / 1000).toFixed(2)} s, network (sync + publish) ${(network / 1000).toFixed(2)} s`)
+console.log(`share of the round spent computing: ${(100 * compute / roundLen).toFixed(1)} % (goal ≥ 70 %); idle/waiting: ${(100 * Math.max(0, roundLen - compute - network) / roundLen).toFixed(1)} %`)
+const a = cpuStart as { at: number, cpu: number } | null
+const b = cpuEnd as { at: number, cpu: number } | null
+if (a !== null && b !== null) {
+  const busy = (b.cpu - a.cpu) / ((b.at - a.at) / 1000) / availableParallelism()
   console.log(`machine busy (CPU seconds of all 7 processes / wall / cores): ${(100 * busy).toFixed(1)} %`)
 }
 process.exit(0)

@@ -44,6 +44,15 @@ const QUERY_SIZE = 48
 const OWN_CHECK_SIZE = 96
 const TEST_SIZE = 400
 const EMA_ALPHA = 0.3
+/** Share of a round a miner aims to spend training (the validators' deadline adapts to the arrivals). */
+const TRAIN_SHARE = 0.45
+
+/** Next training pace (multiplier of the configured steps) from the last training time and the target. Pure. */
+export function nextPace (pace: number, trainMs: number, targetMs: number): number {
+  if (!(trainMs > 0) || !(targetMs > 0)) return pace
+  const ratio = Math.min(1.3, Math.max(0.7, targetMs / trainMs))
+  return Math.min(4, Math.max(0.1, pace * ratio))
+}
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 export const unhex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'))
@@ -534,9 +543,8 @@ export class Peer {
       if (cfg.behaviour === 'poisoner') for (let i = 0; i < delta.length; i++) delta[i] = -8 * delta[i]
     }
     tm.train = performance.now() - s
-    // Slow hardware still takes part: shrink the work when training eats more than 40 % of the round, regrow it slowly.
-    if (tm.train > 0.4 * roundMs) this.pace = Math.max(0.2, this.pace * 0.7)
-    else if (tm.train < 0.2 * roundMs) this.pace = Math.min(1, this.pace * 1.1)
+    // Training fills its share of the round: slow hardware does fewer steps (and still takes part), fast hardware more.
+    if (cfg.behaviour === 'honest' || cfg.behaviour === 'poisoner') this.pace = nextPace(this.pace, tm.train, TRAIN_SHARE * roundMs)
     const cpu = process.cpuUsage(cpu0)
     const secs = (cpu.user + cpu.system) / 1e6
     const d = doctor()

@@ -56,3 +56,15 @@ describe('glue', () => {
     assert.ok(Math.abs(v.incentive.reduce((a, b) => a + b, 0) - 1) < 1e-6)
   })
 })
+
+describe('miner pace', () => {
+  test('training time moves toward its share of the round, within bounds', async () => {
+    const { nextPace } = await import('../src/peer.ts')
+    assert.equal(nextPace(1, 1000, 1000), 1)
+    assert.equal(nextPace(1, 4000, 1000), 0.7) // too slow: at most −30 % per round
+    assert.equal(nextPace(1, 100, 1000), 1.3) // fast hardware does more, +30 % per round at most
+    assert.equal(nextPace(0.1, 9000, 1000), 0.1)
+    assert.equal(nextPace(4, 1, 1000), 4)
+    assert.equal(nextPace(1, 0, 1000), 1)
+  })
+})
