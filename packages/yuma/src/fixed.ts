@@ -27,6 +27,7 @@ const FAST_MUL = 2 ** 34
 const TWO24 = 2 ** 24
 const TWO48 = 2 ** 48
 const TWO84 = 2 ** 84
+const TWO36 = 2 ** 36
 
 // ---------------------------------------------------------------- BigInt reference (I32F32)
 
@@ -175,9 +176,23 @@ export function floorDivInt(a: number, b: number): number {
 /**
  * I32F32 `saturating_mul` on raw numbers. Fast path for |a|, |b| < 2^48 with |a·b| < 2^84 (the
  * product is assembled from 24-bit limbs whose partial products stay below 2^53); otherwise the
- * BigInt reference.
+ * BigInt reference. The non-negative case is kept small so that V8 inlines it into hot loops.
  */
 export function mul(a: number, b: number): number {
+  if (a >= 0 && b >= 0 && a < TWO48 && b < TWO48 && a * b < TWO84 && !reference) {
+    const xh = Math.floor(a / TWO24)
+    const xl = a - xh * TWO24
+    const yh = Math.floor(b / TWO24)
+    const yl = b - yh * TWO24
+    const p1 = xh * yl + xl * yh
+    const p1h = Math.floor(p1 / 256)
+    const low = (p1 - p1h * 256) * TWO24 + xl * yl // < 2^49, exact
+    return xh * yh * TWO16 + p1h + Math.floor(low / TWO32)
+  }
+  return mulGeneral(a, b)
+}
+
+function mulGeneral(a: number, b: number): number {
   if (reference) return Number(satMulN(BigInt(a), BigInt(b)))
   if (a === 0 || b === 0) return 0
   const neg = (a < 0) !== (b < 0)
@@ -201,11 +216,28 @@ export function mul(a: number, b: number): number {
 
 /**
  * I32F32 `safe_div` on raw numbers: trunc(a·2^32 / b), 0 on division by zero or overflow. Fast
- * path for non-negative a < 2^44, 0 < b < 2^44 with a quotient below 2^52: long division in two
- * 16-bit steps (b < 2^36) or four 8-bit steps, every partial dividend below 2^52; otherwise the
- * BigInt reference.
+ * path for 0 < a ≤ b < 2^36 (every normalisation: a quotient of at most 1): long division in two
+ * 16-bit steps, every partial dividend below 2^52, written small enough for V8 to inline;
+ * `safeDivGeneral` covers the rest.
  */
 export function safeDiv(a: number, b: number): number {
+  if (a > 0 && a < b && b < TWO36 && !reference) {
+    // q = 0 so far, remainder a < b.
+    let r = a * TWO16
+    let q = Math.floor(r / b)
+    r -= q * b
+    if (r < 0) { q -= 1; r += b } else if (r >= b) { q += 1; r -= b }
+    r *= TWO16
+    let d = Math.floor(r / b)
+    r -= d * b
+    if (r < 0) d -= 1
+    else if (r >= b) d += 1
+    return q * TWO16 + d
+  }
+  return safeDivGeneral(a, b)
+}
+
+function safeDivGeneral(a: number, b: number): number {
   if (reference) return Number(safeDivN(BigInt(a), BigInt(b)))
   if (b === 0 || a === 0) return 0
   if (a > 0 && b > 0 && a < 2 ** 44 && b < 2 ** 44) {
