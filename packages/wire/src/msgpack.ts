@@ -54,8 +54,12 @@ function binBytes(obj: Record<string, unknown>, depth = 0): number {
   return n
 }
 
-/** Messages at least this large are packed straight into their own buffer instead of packed and copied. */
-const DIRECT_PACK_BYTES = 64 * 1024
+/**
+ * Messages with at least this many bin bytes are packed straight into a buffer of their own instead of packed and copied
+ * (which also spares msgpackr reallocating its shared buffer for them). The buffer may be NON_BIN_SLACK longer than the
+ * message: at most 1/8 more here, worth the saved copy (a top-k gradient encodes about 1.5x faster).
+ */
+const DIRECT_PACK_BYTES = 16 * 1024
 /** Non-bin bytes of any message (keys, integers, short strings, headers) stay well below this. */
 const NON_BIN_SLACK = 2048
 const scratch = new Uint8Array(16 * 1024)

@@ -1,0 +1,84 @@
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { decodeQuery, encodeGradient, encodeQuery, WireError } from '../src/index.ts'
+import type { GradientMessage } from '../src/index.ts'
+import { firstNonFinite, firstNotIncreasing, SIMD, SIMD_MIN_ELEMENTS } from '../src/simd.ts'
+
+// Lengths around the SIMD threshold, the 64-byte step, and the 1 MiB (262,144-element) chunk the arrays are copied in.
+const LENGTHS = [0, 1, 2, 17, SIMD_MIN_ELEMENTS - 1, SIMD_MIN_ELEMENTS, SIMD_MIN_ELEMENTS + 13, 262_144, 262_145, 262_160, 600_001]
+const spots = (n: number): number[] => [0, 1, 15, 16, 17, 63, 64, 2047, 262_143, 262_144, 262_145, n - 2, n - 1].filter((p) => p >= 0 && p < n)
+
+function refNonFinite(a: Float32Array): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i
+  return -1
+}
+function refNotIncreasing(a: Uint32Array): number {
+  for (let i = 1; i < a.length; i++) if (a[i] <= a[i - 1]) return i
+  return -1
+}
+
+describe('SIMD validation scans agree with the scalar definition', () => {
+  test('WebAssembly SIMD is in use on this runtime (so these tests cover it)', () => {
+    assert.equal(SIMD, process.env.WIRE_NO_SIMD !== '1')
+  })
+
+  test('firstNonFinite: NaN (any payload), ±Infinity anywhere; extreme finite values pass', () => {
+    for (const n of LENGTHS) {
+      const f = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3.4e38)
+      // -0, the smallest subnormal, the most negative finite f32
+      if (n > 4) f.set([-0, 1.4e-45, -3.4028234663852886e38], 1)
+      assert.equal(firstNonFinite(f), -1, `n=${n}`)
+      for (const p of spots(n)) {
+        for (const v of [NaN, Infinity, -Infinity]) {
+          const g = f.slice()
+          g[p] = v
+          assert.equal(firstNonFinite(g), p, `n=${n} p=${p} v=${v}`)
+        }
+        const g = f.slice()
+        new Uint32Array(g.buffer)[p] = 0xff800001 // a negative NaN with a payload
+        g[Math.min(n - 1, p + 5)] = Infinity // and a later one: the first is reported
+        assert.equal(firstNonFinite(g), refNonFinite(g), `n=${n} p=${p} payload`)
+      }
+    }
+  })
+
+  test('firstNotIncreasing: equal, smaller and wrapped (u32 above 2^31) neighbours anywhere', () => {
+    for (const n of LENGTHS) {
+      const u = new Uint32Array(n)
+      let x = 0x7fff0000 // crosses 2^31 on the way: unsigned order, not signed
+      for (let i = 0; i < n; i++) u[i] = x = (x + 1 + (i % 13)) >>> 0
+      assert.equal(firstNotIncreasing(u), -1, `n=${n}`)
+      for (const p of spots(n).filter((q) => q >= 1)) {
+        for (const v of [u[p - 1], u[p - 1] - 1, 0]) {
+          const w = u.slice()
+          w[p] = v
+          assert.equal(firstNotIncreasing(w), refNotIncreasing(w), `n=${n} p=${p} v=${v}`)
+        }
+      }
+      // a view at an offset into a larger buffer
+      if (n > 3) assert.equal(firstNotIncreasing(new Uint32Array(u.buffer, 4, n - 1)), -1)
+    }
+  })
+})
+
+describe('large messages: errors name the same element on the SIMD path', () => {
+  test('a NaN past the first 1 MiB chunk of a dense query is NON_FINITE at its index', () => {
+    const data = Float32Array.from({ length: 400_000 }, (_, i) => i / 7)
+    const ok = { netuid: 1, round: 2, queryId: 3, inputs: { dtype: 'f32' as const, shape: [400_000], data } }
+    assert.deepStrictEqual(decodeQuery(encodeQuery(ok)), ok)
+    data[300_001] = NaN
+    assert.throws(() => encodeQuery(ok), (e: unknown) => e instanceof WireError && e.code === 'NON_FINITE' && /element 300001 is NaN/.test(e.message))
+  })
+
+  test('an out-of-order index deep in a large top-k gradient is BAD_FIELD at its index', () => {
+    const k = 50_000
+    const indices = Uint32Array.from({ length: k }, (_, i) => i * 20)
+    const m: GradientMessage = {
+      netuid: 1, round: 1, baseModel: new Uint8Array(32), assignmentSeed: 1, sampleCount: 1, hotkey: new Uint8Array(32),
+      tensor: { format: 'topk', length: k * 20, chunkSize: 4096, bits: 8, indices, values: new Int8Array(k), scales: new Float32Array(Math.ceil(k * 20 / 4096)) },
+    }
+    encodeGradient(m)
+    indices[40_000] = indices[39_999]
+    assert.throws(() => encodeGradient(m), (e: unknown) => e instanceof WireError && e.code === 'BAD_FIELD' && e.field === 'tensor.indices' && /element 40000 /.test(e.message))
+  })
+})
