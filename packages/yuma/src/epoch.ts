@@ -8,7 +8,7 @@ import {
 import {
   type LiquidAlphaParams, type SparseMatrix, type SparseRow, RowBuilder, colClipSparse, emptyRow, inplaceColMaxUpscaleSparse,
   inplaceColNormalizeSparse, inplaceNormalize, inplaceNormalizeWithSum, interpolateSparse, isTopkNonzero, isZero,
-  matEmaAlphaSparse, matEmaSparse, matmulSparse, matmulTransposeSparse, rowHadamardSparse, rowSumSparse, vecMul,
+  matEmaAlphaSparse, matEmaSparse, matmulSparse, matmulTransposeSparse, rowSumSparse, vecMul,
   weightedMedianColSparse,
 } from './math.ts'
 
@@ -371,7 +371,13 @@ function runEpoch(snapshot: EpochInput, weightRows: RowSource, bondRows: RowSour
   } else {
     const bonds = loadRows(bondRows, n, bondKept)
     const bondsNorm = colNormalizeU16(bonds, n)
-    const delta = rowHadamardSparse(weightsForBonds, activeStake)
+    // row_hadamard_sparse, in place: the bond weights are not read again.
+    const delta = weightsForBonds
+    for (let i = 0; i < delta.length; i++) {
+      const val = delta[i].val
+      const scale = activeStake[i]
+      for (let t = 0; t < val.length; t++) val[t] = mul(val[t], scale)
+    }
     inplaceColNormalizeSparse(delta, n)
     emaBonds = matEmaSparse(delta, bondsNorm, alpha)
     inplaceColNormalizeSparse(emaBonds, n)
@@ -479,10 +485,15 @@ function columnSums(m: SparseMatrix, columns: number): number[] {
 function colNormalizeU16(m: SparseMatrix, columns: number): SparseMatrix {
   const colSum = new Array<number>(columns).fill(0)
   for (const row of m) for (let t = 0; t < row.idx.length; t++) colSum[row.idx[t]] += row.val[t]
-  return m.map((row) => ({
-    idx: row.idx,
-    val: row.val.map((v, t) => (colSum[row.idx[t]] !== 0 ? divIntSum(v, colSum[row.idx[t]]) : v * ONE)),
-  }))
+  // In place: the loaded bond rows are not read again.
+  for (const row of m) {
+    const { idx, val } = row
+    for (let t = 0; t < val.length; t++) {
+      const c = colSum[idx[t]]
+      val[t] = c !== 0 ? divIntSum(val[t], c) : val[t] * ONE
+    }
+  }
+  return m
 }
 
 function toPackedU16(row: SparseRow): PackedU16Row {

@@ -28,6 +28,7 @@ const TWO24 = 2 ** 24
 const TWO48 = 2 ** 48
 const TWO84 = 2 ** 84
 const TWO36 = 2 ** 36
+const TWO42 = 2 ** 42
 
 // ---------------------------------------------------------------- BigInt reference (I32F32)
 
@@ -216,7 +217,7 @@ function mulGeneral(a: number, b: number): number {
 
 /**
  * I32F32 `safe_div` on raw numbers: trunc(a·2^32 / b), 0 on division by zero or overflow. Fast
- * path for 0 < a ≤ b < 2^36 (every normalisation: a quotient of at most 1): long division in two
+ * path for 0 < a < b < 2^36 (every normalisation: a quotient below 1): long division in two
  * 16-bit steps, every partial dividend below 2^52, written small enough for V8 to inline;
  * `safeDivGeneral` covers the rest.
  */
@@ -234,7 +235,24 @@ export function safeDiv(a: number, b: number): number {
     else if (r >= b) d += 1
     return q * TWO16 + d
   }
+  if (a > 0 && a < b && b < TWO42 && !reference) return safeDivSteps11(a, b)
   return safeDivGeneral(a, b)
+}
+
+// trunc(a·2^32 / b) for 0 < a < b < 2^42 (unnormalised Yuma3 bond column sums reach 2^40): long
+// division in 11-, 11- and 10-bit steps, every partial dividend below 2^53.
+function safeDivSteps11(a: number, b: number): number {
+  let r = a
+  let q = 0
+  for (let k = 0; k < 3; k++) {
+    const m = k < 2 ? 2048 : 1024
+    r *= m
+    let d = Math.floor(r / b)
+    r -= d * b
+    if (r < 0) { d -= 1; r += b } else if (r >= b) { d += 1; r -= b }
+    q = q * m + d
+  }
+  return q
 }
 
 function safeDivGeneral(a: number, b: number): number {

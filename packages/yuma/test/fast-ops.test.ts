@@ -25,6 +25,19 @@ test('safeDiv fast path (0 < a < b < 2^36) equals safe_div', () => {
   }
 })
 
+test('safeDiv for 2^36 ≤ b < 2^42 (11-bit steps) equals safe_div', () => {
+  fc.assert(fc.property(below(2 ** 42), below(2 ** 42), (x, y) => {
+    const a = Math.min(x, y)
+    const b = Math.max(x, y)
+    assert.equal(BigInt(safeDiv(a, b)), safeDivN(BigInt(a), BigInt(b)))
+  }), { numRuns: 20000 })
+  for (const b of [2 ** 36, 2 ** 36 + 1, 2 ** 40 + 12345, 2 ** 42 - 1]) {
+    for (const a of [1, b - 1, Math.floor(b / 2), Math.floor(b / 3) + 1, 2 ** 32]) {
+      assert.equal(BigInt(safeDiv(a, b)), safeDivN(BigInt(a), BigInt(b)), `${a}/${b}`)
+    }
+  }
+})
+
 test('mul fast path (non-negative operands below 2^48) equals saturating_mul', () => {
   fc.assert(fc.property(below(2 ** 48), below(2 ** 48), (a, b) => {
     const r = satMulN(BigInt(a), BigInt(b))
