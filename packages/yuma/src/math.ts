@@ -507,6 +507,7 @@ export function matEmaSparse(next: SparseMatrix, old: SparseMatrix, alpha: numbe
   const builder = new RowBuilder(n)
   return next.map((nrow, i) => {
     const orow = old[i] ?? emptyRow()
+    if (ascending(nrow.idx) && ascending(orow.idx)) return emaMerge(nrow, orow, n, alpha, oneMinus, builder)
     for (let t = 0; t < nrow.idx.length; t++) {
       const j = nrow.idx[t]
       if (j >= n) continue
@@ -525,6 +526,34 @@ export function matEmaSparse(next: SparseMatrix, old: SparseMatrix, alpha: numbe
     })
     return builder.finish()
   })
+}
+
+function ascending(idx: Int32Array): boolean {
+  for (let t = 1; t < idx.length; t++) if (idx[t] <= idx[t - 1]) return false
+  return true
+}
+
+// `mat_ema_sparse` for one row when both rows hold strictly ascending columns (loaded chain rows
+// usually do; every EMA output does): the dense scan's ascending order is a merge, each column's
+// accumulator is satAdd(satAdd(0, α·new), (1−α)·old) exactly as there.
+function emaMerge(nrow: SparseRow, orow: SparseRow, n: number, alpha: number, oneMinus: number, builder: RowBuilder): SparseRow {
+  const ni = nrow.idx
+  const nv = nrow.val
+  const oi = orow.idx
+  const ov = orow.val
+  let a = 0
+  let b = 0
+  for (;;) {
+    const ja = a < ni.length ? ni[a] : n
+    const jb = b < oi.length ? oi[b] : n
+    const j = ja < jb ? ja : jb
+    if (j >= n) break
+    let acc = 0
+    if (ja === j) acc = satAdd(acc, mul(alpha, nv[a++]))
+    if (jb === j) acc = satAdd(acc, mul(oneMinus, ov[b++]))
+    if (acc > 0) builder.push(j, acc)
+  }
+  return builder.finish()
 }
 
 /** The set of columns touched in a row, drained in ascending order (the chain's dense scan). */

@@ -3,7 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { mul, safeDiv, satMulN, safeDivN } from '../src/index.ts'
+import { epoch, matEmaSparse, mul, safeDiv, satMulN, safeDivN, sparseRow, type EpochSnapshot, type SparseMatrix } from '../src/index.ts'
 
 const below = (max: number) => fc.oneof(
   fc.integer({ min: 0, max }),
@@ -47,4 +47,50 @@ test('mul fast path (non-negative operands below 2^48) equals saturating_mul', (
   fc.assert(fc.property(below(2 ** 36), below(2 ** 36), (a, b) => {
     assert.equal(BigInt(mul(a, b)), satMulN(BigInt(a), BigInt(b)))
   }), { numRuns: 20000 })
+})
+
+// mat_ema_sparse scans a dense row, so with unique columns its result cannot depend on entry
+// order: the merge taken for ascending rows must equal the dense scan taken for any other order.
+test('matEmaSparse: ascending-row merge equals the dense scan on the same rows reversed', () => {
+  const row = fc.integer({ min: 0, max: 40 }).chain((len) => fc.uniqueArray(fc.integer({ min: 0, max: 50 }), { maxLength: len }))
+  fc.assert(fc.property(fc.integer({ min: 1, max: 45 }), fc.array(fc.tuple(row, row), { minLength: 1, maxLength: 45 }),
+    fc.integer({ min: 0, max: 2 ** 32 }), fc.integer(), (n, pairs, alpha, seed) => {
+      let s = seed >>> 0
+      const val = (): number => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s * (s & 3) }
+      const rows = pairs.slice(0, n).map(([a, b]) => [a.sort((x, y) => x - y), b.sort((x, y) => x - y)] as const)
+      while (rows.length < n) rows.push([[], []])
+      const next = rows.map(([a]) => sparseRow(a, a.map(val)))
+      const old = rows.map(([, b]) => sparseRow(b, b.map(val)))
+      const rev = (m: SparseMatrix): SparseMatrix => m.map((r) => sparseRow(Array.from(r.idx).reverse(), Array.from(r.val).reverse()))
+      const merged = matEmaSparse(next, old, alpha)
+      const scanned = matEmaSparse(rev(next), rev(old), alpha)
+      assert.deepEqual(merged.map((r) => [Array.from(r.idx), Array.from(r.val)]), scanned.map((r) => [Array.from(r.idx), Array.from(r.val)]))
+    }), { numRuns: 1000 })
+})
+
+// Without liquid alpha every epoch stage is insensitive to the order of a row's entries, so the
+// ascending fast paths and the general paths must give identical epochs.
+test('epoch without liquid alpha: ascending rows and the same rows reversed agree', () => {
+  fc.assert(fc.property(fc.integer({ min: 2, max: 40 }), fc.integer(), fc.boolean(), fc.double({ min: 0, max: 1, noNaN: true }),
+    (n, seed, yuma3On, density) => {
+      let s = seed >>> 0
+      const rnd = (): number => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32 }
+      const rows = (): Array<Array<[number, number]>> => Array.from({ length: n }, () => {
+        const row: Array<[number, number]> = []
+        for (let j = 0; j < n; j++) if (rnd() < density) row.push([j, Math.floor(rnd() * 65536)])
+        return row
+      })
+      const snap: EpochSnapshot = {
+        n, block: 500, emission: 10n ** 12n,
+        stakes: Array.from({ length: n }, () => BigInt(Math.floor(rnd() * 1e12))),
+        weights: rows(), bonds: rows(),
+        lastUpdate: Array.from({ length: n }, () => Math.floor(rnd() * 500)),
+        blockAtRegistration: Array.from({ length: n }, () => Math.floor(rnd() * 300)),
+        validatorPermit: Array.from({ length: n }, () => rnd() < 0.7),
+        hyperparameters: { yuma3On, liquidAlphaOn: false, tempo: 100, commitRevealWeightsEnabled: false,
+          bondsPenalty: Math.floor(rnd() * 65536), kappa: Math.floor(rnd() * 65536) },
+      }
+      const reversed = { ...snap, weights: snap.weights.map((r) => r?.slice().reverse()), bonds: snap.bonds.map((r) => r?.slice().reverse()) }
+      assert.deepEqual(epoch(snap), epoch(reversed))
+    }), { numRuns: 200 })
 })
