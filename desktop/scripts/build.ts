@@ -5,7 +5,7 @@
  */
 import { build as viteBuild } from 'vite'
 import { build } from 'esbuild'
-import { readFileSync } from 'node:fs'
+import { copyFileSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 
@@ -33,6 +33,7 @@ if (only !== 'renderer') {
     entryPoints: { preload: join(root, 'src/preload/index.ts') }, bundle: true, platform: 'node', format: 'cjs', target: 'node22',
     outdir: join(root, 'dist/preload'), outExtension: { '.js': '.cjs' }, external: ['electron'], logLevel: 'error',
   })
+  copyFileSync(join(root, 'build/tray.png'), join(root, 'dist/main/tray.png'))
   const requires = [...readFileSync(join(root, 'dist/preload/preload.cjs'), 'utf8').matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1])
   if (requires.some((r) => r !== 'electron')) throw new Error(`preload requires more than electron: ${requires.join(', ')}`)
 }

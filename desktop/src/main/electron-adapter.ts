@@ -1,6 +1,7 @@
 /** ElectronAdapter over the real `electron` module (the only main-process file that imports it besides index.ts). */
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, powerMonitor, protocol, Tray, utilityProcess } from 'electron'
 import { homedir } from 'node:os'
+import { join } from 'node:path'
 import type { ElectronAdapter, TrayState, WindowHandle } from './adapter.ts'
 
 // app:// must be registered as privileged before the app is ready (standard + secure: module scripts, fetch, storage).
@@ -39,7 +40,7 @@ export function electronAdapter (): ElectronAdapter {
       ipcMain.handle(channel, (e, arg: unknown) => fn({ webContentsId: e.sender.id, frameUrl: e.senderFrame?.url ?? '', isMainFrame: e.senderFrame !== null && e.senderFrame === e.sender.mainFrame }, arg))
     },
     setTray: (s: TrayState, onClick) => {
-      tray ??= new Tray(nativeImage.createEmpty())
+      tray ??= new Tray(nativeImage.createFromPath(join(__dirname, 'tray.png')))
       tray.setToolTip(s.tooltip)
       tray.setContextMenu(Menu.buildFromTemplate(s.items.map((i) => ({ label: i.label, enabled: i.enabled, click: () => { onClick(i.id) } }))))
     },
