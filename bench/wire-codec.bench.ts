@@ -11,7 +11,7 @@ import { CODECS } from '../packages/wire/src/codec.ts'
 import { FieldContext } from '../packages/wire/src/fields.ts'
 import { packWire, unpackWire } from '../packages/wire/src/msgpack.ts'
 
-const REPS = Number(process.env.BENCH_REPS ?? 21)
+const REPS = Number(process.env.BENCH_REPS ?? 15)
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -19,31 +19,39 @@ function median(xs: number[]): number {
 }
 
 /**
- * CPU ms per call (process.cpuUsage, user + system): on a shared machine wall time mostly measures the other processes,
- * CPU time what this one spent. BENCH_CLOCK=wall switches to wall time.
+ * CPU ms per call of this thread (process.threadCpuUsage, user + system): on a shared machine wall time mostly measures
+ * the other processes, CPU time what this one spent. BENCH_CLOCK=wall switches to wall time.
  */
 const WALL = process.env.BENCH_CLOCK === 'wall'
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1500)
+/**
+ * CPU ms each timed sample should last: the kernel accounts CPU time in scheduler ticks (4 ms here), so short samples
+ * come out quantised (a 5-call sample of a 0.5 ms function reads as 0, 0.8 or 1.6 ms).
+ */
+const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 40)
+function cpuMs(): number {
+  const c = process.threadCpuUsage()
+  return (c.user + c.system) / 1e3
+}
 function msPerCall(fn: () => unknown, inner: number): number {
-  if (WALL) {
-    const t0 = process.hrtime.bigint()
-    for (let i = 0; i < inner; i++) fn()
-    return Number(process.hrtime.bigint() - t0) / 1e6 / inner
-  }
-  const c0 = process.cpuUsage()
+  const t0 = WALL ? performance.now() : cpuMs()
   for (let i = 0; i < inner; i++) fn()
-  const c = process.cpuUsage(c0)
-  return (c.user + c.system) / 1e3 / inner
+  return ((WALL ? performance.now() : cpuMs()) - t0) / inner
 }
 
 /**
  * Times `bare` and `wire` alternately, rep by rep, so both see the same machine load (CI machines are shared); returns
  * the median ms of each and the median of the per-rep ratios bare/wire.
  */
-function pair(bare: () => unknown, wire: () => unknown, inner: number): { bare: number; wire: number; ratio: number } {
-  // warm up long enough for V8's optimising compiler (a background thread, late on a busy machine) to finish
+function pair(bare: () => unknown, wire: () => unknown): { bare: number; wire: number; ratio: number } {
+  // warm up long enough for V8's optimising compiler (a background thread, late on a busy machine) to finish, and size
+  // the samples from the warm-up's CPU time
   const until = performance.now() + WARMUP_MS
-  while (performance.now() < until) for (let i = 0; i < inner; i++) { bare(); wire() }
+  const c0 = cpuMs()
+  let calls = 0
+  while (performance.now() < until || calls < 10) { bare(); wire(); calls++ }
+  const perCall = Math.max(1e-4, (cpuMs() - c0) / calls / 2)
+  const inner = Math.max(1, Math.ceil(SAMPLE_MS / perCall))
   const b: number[] = []
   const w: number[] = []
   const r: number[] = []
@@ -104,19 +112,19 @@ const gPayload = indices.byteLength + values.byteLength + scales.byteLength
 const gArrays = { i: indices, q: values, s: scales }
 const bareG = bare.pack(gArrays)
 report('encode top-k 1% int8 gradient', gBytes.byteLength, bareG.byteLength,
-  pair(() => bare.pack(gArrays), () => encodeGradient(gradient), 200), pair(() => bare.pack(gArrays), rawEncode('gradient', gradient), 200))
+  pair(() => bare.pack(gArrays), () => encodeGradient(gradient)), pair(() => bare.pack(gArrays), rawEncode('gradient', gradient)))
 report('decode top-k 1% int8 gradient', gBytes.byteLength, bareG.byteLength,
-  pair(() => bare.unpack(bareG), () => decodeGradient(gBytes), 200), pair(() => bare.unpack(bareG), rawDecode('gradient', gBytes), 200))
+  pair(() => bare.unpack(bareG), () => decodeGradient(gBytes)), pair(() => bare.unpack(bareG), rawDecode('gradient', gBytes)))
 
 // (b) 4 MB dense tensor: bare msgpackr packs the Float32Array itself
 const qBytes = encodeQuery(query)
 const bareD = bare.pack(dense)
 report('encode dense f32 4 MB', qBytes.byteLength, bareD.byteLength,
-  pair(() => bare.pack(dense), () => encodeQuery(query), 5), pair(() => bare.pack(dense), rawEncode('query', query), 5))
+  pair(() => bare.pack(dense), () => encodeQuery(query)), pair(() => bare.pack(dense), rawEncode('query', query)))
 report('decode dense f32 4 MB', qBytes.byteLength, bareD.byteLength,
-  pair(() => bare.unpack(bareD), () => decodeQuery(qBytes), 5), pair(() => bare.unpack(bareD), rawDecode('query', qBytes), 5))
+  pair(() => bare.unpack(bareD), () => decodeQuery(qBytes)), pair(() => bare.unpack(bareD), rawDecode('query', qBytes)))
 
-console.log(`wire codec, Node ${process.version}, ${WALL ? 'wall' : 'CPU'} time, medians of ${REPS} interleaved reps; ratio = median per-rep (bare msgpackr time / wire time), goal >= 0.8`)
+console.log(`wire codec, Node ${process.version}, ${WALL ? 'wall' : 'thread CPU'} time, medians of ${REPS} interleaved reps of ~${SAMPLE_MS} ms; ratio = median per-rep (bare msgpackr time / wire time), goal >= 0.8`)
 console.log('wire = the public API: validates every field (finite scan, index order, counts) and returns owned, aligned arrays; "no validation" = the same msgpack layer and copies without the field checks')
 console.log(`compressed gradient: ${N} parameters, k = ${k} (1%), ${gPayload} payload bytes, ${gBytes.byteLength} encoded (${(N * 4 / gBytes.byteLength).toFixed(0)}x smaller than fp32)`)
 const head = ['case', 'MB', 'ms', 'MB/s', 'ratio']

@@ -55,9 +55,7 @@ export class FieldContext {
   /** A msgpack bin, copied out of the input so the message does not pin the received buffer. */
   bin(v: unknown, field: string): Uint8Array {
     if (!(v instanceof Uint8Array)) this.fail('BAD_FIELD', field, 'expected a bin')
-    const out = new Uint8Array(v.byteLength)
-    out.set(v)
-    return out
+    return copyBytes(v)
   }
 
   /**
@@ -69,9 +67,7 @@ export class FieldContext {
     if (v.byteLength % ctor.BYTES_PER_ELEMENT !== 0) {
       this.fail('BAD_FIELD', field, `${v.byteLength} bytes is not a whole number of ${ctor.BYTES_PER_ELEMENT}-byte elements`)
     }
-    const bytes = ownedBytes(v.byteLength)
-    bytes.set(v)
-    return new ctor(bytes.buffer as ArrayBuffer)
+    return new ctor(copyBytes(v).buffer)
   }
 
   // ---- meaning: typed message fields -------------------------------------------------------------------------------
@@ -137,6 +133,18 @@ export function ownedBytes(n: number): Uint8Array<ArrayBuffer> {
   if (b.byteOffset === 0 && b.buffer.byteLength === n) return new Uint8Array(b.buffer as ArrayBuffer)
   return new Uint8Array(n)
 }
+
+/**
+ * A copy of `v` in a fresh ArrayBuffer of exactly its length: Uint8Array.prototype.slice allocates without zero-filling
+ * and copies once (called directly: a Node Buffer's own slice would return a view).
+ */
+function copyBytes(v: Uint8Array): Uint8Array<ArrayBuffer> {
+  if (v.byteLength < 64 * 1024) return sliceBytes.call(v) as Uint8Array<ArrayBuffer>
+  const out = ownedBytes(v.byteLength)
+  out.set(v)
+  return out
+}
+const sliceBytes = Uint8Array.prototype.slice
 
 /** The bytes of a typed array, as a view (no copy): what goes into a msgpack bin. */
 export function bytesOf(a: TypedArray): Uint8Array {

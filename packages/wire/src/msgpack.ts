@@ -36,6 +36,8 @@ export const MAX_DEPTH = 4
 export const MAX_STRING_BYTES = 1024
 /** Longest map key. */
 const MAX_KEY_BYTES = 16
+/** Maps up to this many keys check duplicates by linear search. */
+const SMALL_MAP = 16
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -104,25 +106,35 @@ export function scanWire(buf: Uint8Array): void {
   const need = (n: number, at: number): void => {
     if (n > end - pos) malformed(`length ${n} runs past the end`, at)
   }
-  const str = (len: number, at: number, max: number): string => {
+  /** Checks a string of `len` bytes at pos as UTF-8 and skips it. */
+  const str = (len: number, at: number, max: number): void => {
     if (len > max) malformed(`string of ${len} bytes`, at)
     need(len, at)
-    let s: string
-    try {
-      s = utf8.decode(buf.subarray(pos, pos + len))
-    } catch {
-      malformed('invalid UTF-8', at)
+    // ASCII (every key and most strings) is valid UTF-8: only other strings go through the decoder
+    let ascii = true
+    for (let i = pos; i < pos + len; i++) if (buf[i] >= 0x80) { ascii = false; break }
+    if (!ascii) {
+      try {
+        utf8.decode(buf.subarray(pos, pos + len))
+      } catch {
+        malformed('invalid UTF-8', at)
+      }
     }
     pos += len
-    return s
   }
+  /** A map key: its bytes as a latin-1 string (only compared for duplicates, so any 1:1 mapping of bytes will do). */
   const key = (): string => {
     const at = pos
     need(1, at)
     const t = buf[pos++]
-    if (t >= 0xa0 && t <= 0xbf) return str(t - 0xa0, at, MAX_KEY_BYTES)
-    if (t === 0xd9) { need(1, at); return str(buf[pos++], at, MAX_KEY_BYTES) }
-    return malformed('map key is not a string', at)
+    let len: number
+    if (t >= 0xa0 && t <= 0xbf) len = t - 0xa0
+    else if (t === 0xd9) { need(1, at); len = buf[pos++] } else return malformed('map key is not a string', at)
+    const start = pos
+    str(len, at, MAX_KEY_BYTES)
+    let k = ''
+    for (let i = start; i < pos; i++) k += String.fromCharCode(buf[i])
+    return k
   }
   const container = (count: number, perItem: number, at: number, depth: number, isMap: boolean): void => {
     if (depth >= MAX_DEPTH) malformed('nesting too deep', at)
@@ -132,12 +144,15 @@ export function scanWire(buf: Uint8Array): void {
       for (let i = 0; i < count; i++) value(depth + 1)
       return
     }
-    const seen = new Set<string>()
+    // messages' maps hold a handful of keys, where a linear search beats a Set; larger (hostile) maps get the Set, so
+    // the scan stays linear
+    const seen: string[] | Set<string> = count <= SMALL_MAP ? [] : new Set<string>()
     for (let i = 0; i < count; i++) {
       const kAt = pos
       const k = key()
-      if (seen.has(k)) malformed(`duplicate key "${k}"`, kAt)
-      seen.add(k)
+      if (Array.isArray(seen) ? seen.includes(k) : seen.has(k)) malformed(`duplicate key "${utf8.decode(Uint8Array.from(k, (ch) => ch.charCodeAt(0)))}"`, kAt)
+      if (Array.isArray(seen)) seen.push(k)
+      else seen.add(k)
       value(depth + 1)
     }
   }

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeQuery, encodeGradient, encodeQuery, WireError } from '../src/index.ts'
+import { decodeQuery, encodeGradient, encodeQuery, scanWire, WireError } from '../src/index.ts'
 import type { GradientMessage } from '../src/index.ts'
 import { firstNonFinite, firstNotIncreasing, SIMD, SIMD_MIN_ELEMENTS } from '../src/simd.ts'
 
@@ -80,5 +80,32 @@ describe('large messages: errors name the same element on the SIMD path', () => 
     encodeGradient(m)
     indices[40_000] = indices[39_999]
     assert.throws(() => encodeGradient(m), (e: unknown) => e instanceof WireError && e.code === 'BAD_FIELD' && e.field === 'tensor.indices' && /element 40000 /.test(e.message))
+  })
+})
+
+describe('scan fast paths (ASCII strings and keys, small-map duplicate search)', () => {
+  const enc = new TextEncoder()
+  const fixstr = (b: Uint8Array): number[] => [0xa0 + b.length, ...b]
+  const map = (entries: number[][]): Uint8Array => Uint8Array.from([0xde, 0, entries.length, ...entries.flat()])
+
+  test('non-ASCII strings and keys: valid UTF-8 passes, invalid UTF-8 is MALFORMED', () => {
+    scanWire(Uint8Array.from(fixstr(enc.encode('tensormesh ü 1.0 ✓'))))
+    scanWire(map([[...fixstr(enc.encode('ключ')), 1]]))
+    for (const bad of [[0xc3], [0x61, 0xff, 0x62], [0xe2, 0x82], [0xed, 0xa0, 0x80]]) {
+      const b = Uint8Array.from(bad)
+      assert.throws(() => scanWire(Uint8Array.from(fixstr(b))), (e: unknown) => e instanceof WireError && e.code === 'MALFORMED' && /UTF-8/.test(e.message))
+      assert.throws(() => scanWire(map([[...fixstr(b), 1]])), (e: unknown) => e instanceof WireError && e.code === 'MALFORMED' && /UTF-8/.test(e.message))
+    }
+  })
+
+  test('duplicate keys are MALFORMED in small and large maps, ASCII or not', () => {
+    for (const n of [2, 16, 17, 40]) {
+      const keys = Array.from({ length: n }, (_, i) => fixstr(enc.encode(`k${i}é`)))
+      scanWire(map(keys.map((k) => [...k, 0])))
+      for (const [a, b] of [[0, n - 1], [n - 2, n - 1], [0, 1]]) {
+        const dup = keys.map((k, i) => [...(i === b ? keys[a] : k), 0])
+        assert.throws(() => scanWire(map(dup)), (e: unknown) => e instanceof WireError && e.code === 'MALFORMED' && e.message.includes(`duplicate key "k${a}é"`), `n=${n} ${a}/${b}`)
+      }
+    }
   })
 })
