@@ -139,6 +139,12 @@ export function ownedBytes(n: number): Uint8Array<ArrayBuffer> {
  * and copies once (called directly: a Node Buffer's own slice would return a view).
  */
 function copyBytes(v: Uint8Array): Uint8Array<ArrayBuffer> {
+  // up to 64 bytes (keys, hashes), V8 keeps a new typed array's bytes on its own heap: no backing store to allocate
+  if (v.byteLength <= 64) {
+    const small = new Uint8Array(v.byteLength)
+    small.set(v)
+    return small
+  }
   if (v.byteLength < 64 * 1024) return sliceBytes.call(v) as Uint8Array<ArrayBuffer>
   const out = ownedBytes(v.byteLength)
   out.set(v)
