@@ -84,8 +84,12 @@ export interface AnchoredRankingLike { blockNumber: number, extrinsicIndex: numb
 export interface ConsensusInputLike { n: number, hotkeys: string[], stake: bigint[], weights: Array<Array<[number, number]>>, lastUpdate: number[], validators: number[] }
 
 /** What the peer needs from packages/chain (DevnetAnchor or the subtensor anchor). */
+export interface MetagraphLike { hotkeys: string[], stake: bigint[], incentive: number[], dividends: number[], consensus: number[], validatorTrust: number[], block: number }
+
 export interface ChainPort {
   readonly kind: 'devnet' | 'subtensor'
+  /** Subtensor: the subnet's metagraph (u16 fields raw); the devnet has one too (members + balances). */
+  metagraph? (netuid: number): Promise<MetagraphLike>
   readonly network: string
   readonly endpoint: string
   connect (): Promise<void>
@@ -109,13 +113,24 @@ async function chainModule (): Promise<Record<string, unknown>> {
 /** The devnet anchor of packages/chain, with wire's ranking codec. */
 export async function createDevnetPort (endpoint: string, members: readonly string[], tempo: number): Promise<ChainPort> {
   const mod = await chainModule()
-  const wire = await import('@tensormesh/wire')
   const DevnetAnchor = mod.DevnetAnchor as new (o: Record<string, unknown>) => ChainPort
-  const codec = {
+  return new DevnetAnchor({ endpoint, codec: await rankingCodec(), members, tempo })
+}
+
+/** packages/chain's subtensor anchor (finney, test, local or a ws URL): set_weights or commit-reveal. */
+export async function createSubtensorPort (network: string, pendingCommitsPath: string): Promise<ChainPort> {
+  const mod = await chainModule()
+  if (typeof mod.SubtensorAnchor !== 'function') throw new Error('this build of packages/chain has no SubtensorAnchor')
+  const SubtensorAnchor = mod.SubtensorAnchor as new (o: Record<string, unknown>) => ChainPort
+  return new SubtensorAnchor({ network, codec: await rankingCodec(), pendingCommitsPath })
+}
+
+async function rankingCodec (): Promise<{ decode: (b: Uint8Array) => RankingMessage, verify: (r: RankingMessage) => boolean }> {
+  const wire = await import('@tensormesh/wire')
+  return {
     decode: (b: Uint8Array) => wire.decodeRanking(b),
     verify: (r: RankingMessage) => { try { wire.verifyRanking(r); return true } catch { return false } },
   }
-  return new DevnetAnchor({ endpoint, codec, members, tempo })
 }
 
 export interface DevnetHandle { endpoint: string, head (): number, fund (a: Array<{ address: string, free: bigint }>): Promise<void>, stop (): Promise<void> }

@@ -66,7 +66,7 @@ export interface PeerConfig {
   aggregation: string
   behaviour: Behaviour
   logLevel: LogLevel
-  /** Stop after this many rounds (0 = run until stopped). */
+  /** Stop after round `maxRounds − 1`, counted from the subnet's genesis (0 = run until stopped). */
   maxRounds: number
   /** Start paused (the API resumes). */
   paused: boolean

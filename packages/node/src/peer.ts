@@ -45,12 +45,13 @@ const OWN_CHECK_SIZE = 96
 const TEST_SIZE = 400
 const EMA_ALPHA = 0.3
 /** Share of a round a miner aims to spend training (the validators' deadline adapts to the arrivals). */
-const TRAIN_SHARE = 0.45
+const TRAIN_SHARE = 0.35
 
 /** Next training pace (multiplier of the configured steps) from the last training time and the target. Pure. */
 export function nextPace (pace: number, trainMs: number, targetMs: number): number {
   if (!(trainMs > 0) || !(targetMs > 0)) return pace
-  const ratio = Math.min(1.3, Math.max(0.7, targetMs / trainMs))
+  // Grow slower than validators' deadlines can follow (p90 of arrivals × 1.33), shrink fast.
+  const ratio = Math.min(1.15, Math.max(0.7, targetMs / trainMs))
   return Math.min(4, Math.max(0.1, pace * ratio))
 }
 
@@ -420,7 +421,6 @@ export class Peer {
   private async run (): Promise<void> {
     const clock = this.clock!
     let next = Math.max(clock.now().round, this.state.lastRound + 1)
-    let rounds = 0
     while (!this.abort.signal.aborted) {
       if (this.paused) await new Promise<void>((resolve) => { this.resumeWaiters.push(resolve) })
       if (this.abort.signal.aborted) break
@@ -429,9 +429,9 @@ export class Peer {
       // A late start or a slow round: skip to the round now under way.
       const round = Math.max(next, t.round)
       await this.runRound(round, t.startMs, t.endMs)
-      rounds++
       next = round + 1
-      if (this.config.maxRounds > 0 && rounds >= this.config.maxRounds) break
+      // Rounds are numbered from the subnet's genesis, so every peer of a bounded run ends with the same round.
+      if (this.config.maxRounds > 0 && round >= this.config.maxRounds - 1) break
     }
     await this.anchoring.catch(() => {})
   }
@@ -776,9 +776,10 @@ export class Peer {
     }
   }
 
-  /** Consensus view of an epoch: Yuma over the anchored rankings (devnet). */
+  /** Consensus view of an epoch: Yuma over the anchored rankings (devnet), or the chain's own results (subtensor). */
   async computeConsensus (epochNo: number): Promise<ConsensusView | null> {
     if (this.chain === null) return null
+    if (this.chain.kind === 'subtensor' && this.chain.metagraph !== undefined) return await this.readChainConsensus(epochNo)
     try {
       await this.refreshStakes()
       const read = await this.chain.readRankings(this.config.netuid, epochNo)
@@ -807,6 +808,30 @@ export class Peer {
       return view
     } catch (e) {
       this.log.warn('consensus view failed', { epoch: epochNo, error: errorMessage(e) })
+      return null
+    }
+  }
+
+  /** Subtensor runs Yuma itself: read incentive, dividends, consensus and trust from the metagraph. */
+  private async readChainConsensus (epochNo: number): Promise<ConsensusView | null> {
+    try {
+      const mg = await this.chain!.metagraph!(this.config.netuid)
+      const f = (xs: number[]): number[] => xs.map((x) => x / 65535)
+      const incentive = f(mg.incentive)
+      const order = incentive.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1])
+      const rank = new Array<number>(incentive.length).fill(0)
+      order.forEach(([, i], k) => { rank[i] = k + 1 })
+      const view: ConsensusView = {
+        epoch: epochNo, validators: mg.validatorTrust.map((t, i) => [t, i] as const).filter(([t]) => t > 0).map(([, i]) => i), hotkeys: mg.hotkeys,
+        incentive, dividends: f(mg.dividends), consensus: f(mg.consensus), trust: f(mg.validatorTrust), rank, anchored: [], source: 'subtensor',
+      }
+      this.lastConsensus = view
+      const uid = this.uid
+      if (uid !== null) this.state.contribution.estimatedEmissionShare = incentive[uid] ?? 0
+      this.events.emit('rankings:consensus', view)
+      return view
+    } catch (e) {
+      this.log.warn('cannot read the metagraph', { error: errorMessage(e) })
       return null
     }
   }

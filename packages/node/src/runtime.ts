@@ -7,7 +7,8 @@
 import { rmSync } from 'node:fs'
 import type { KeyringPair } from '@polkadot/keyring/types'
 import { decodeAddress } from '@polkadot/util-crypto'
-import { createDevnetPort, createMeshPort, type ChainPort } from './adapters.ts'
+import { join } from 'node:path'
+import { createDevnetPort, createMeshPort, createSubtensorPort, type ChainPort } from './adapters.ts'
 import { startApi, type ApiServer } from './api.ts'
 import type { PeerEventName } from './api-types.ts'
 import { chainEndpoint, type PeerConfig } from './config.ts'
@@ -26,16 +27,16 @@ export async function connectChain (config: PeerConfig, log: Logger): Promise<Ch
     log.warn('no chain endpoint: running without a chain (wall-clock rounds, no anchoring); `tensormesh demo` starts a devnet')
     return null
   }
-  if (config.network !== 'devnet') {
-    throw new NodeError('CHAIN_UNREACHABLE', `anchoring on subtensor (${config.network}) needs packages/chain's subtensor anchor, which this build does not include yet; use --network devnet`, { network: config.network })
-  }
   const tempo = config.round.roundsPerEpoch * config.round.blocksPerRound
-  const chain = await createDevnetPort(endpoint, config.members, tempo)
+  const chain = config.network === 'devnet'
+    ? await createDevnetPort(endpoint, config.members, tempo)
+    : await createSubtensorPort(config.chain ?? config.network, join(dataPaths(config.dataDir).pending, 'commits.json'))
   try {
     await withTimeout(chain.connect(), 15_000, `chain at ${endpoint} did not answer within 15 s`)
   } catch (e) {
     await chain.close().catch(() => {})
-    throw new NodeError('CHAIN_UNREACHABLE', `cannot reach the chain at ${endpoint}: ${errorMessage(e)}. Is the devnet running (tensormesh demo) or the URL right?`, { endpoint }, { cause: e })
+    const hint = config.network === 'devnet' ? 'Is the devnet running (tensormesh demo) and the --chain URL right?' : config.network === 'local' ? 'Is a local subtensor running on that port?' : 'Check your internet connection, or pass another --chain URL.'
+    throw new NodeError('CHAIN_UNREACHABLE', `cannot reach the chain at ${endpoint}: ${errorMessage(e)}. ${hint}`, { endpoint }, { cause: e })
   }
   return chain
 }
@@ -57,6 +58,11 @@ export async function runPeer (config: PeerConfig, pair: KeyringPair): Promise<R
   const sinks = [streamSink(process.stderr)]
   const logger = createLogger({ level: config.logLevel, sinks: [...sinks, (r: LogRecord) => { if (r.level !== 'debug') forward('log', { level: r.level, module: r.module, msg: r.msg, time: r.time }) }] })
   const chain = await connectChain(config, logger)
+  // On subtensor the subnet's members are its registered hotkeys (uid order), read from the metagraph.
+  if (chain !== null && chain.kind === 'subtensor' && chain.metagraph !== undefined) {
+    const mg = await chain.metagraph(config.netuid)
+    config = { ...config, members: mg.hotkeys }
+  }
   const members = config.members.map(ss58)
   const mesh = await createMeshPort({
     listen: config.listen,

@@ -50,6 +50,16 @@ describe('CLI', () => {
     assert.match(b.stderr, /--netuid: must be an integer/)
   })
 
+  test('an unreachable chain is a clear error naming the endpoint', () => {
+    const d = mkdtempSync(join(tmpdir(), 'tm-cli-'))
+    const env = { ...process.env, TENSORMESH_WALLET_PASSWORD: 'password1', TENSORMESH_WALLET_MNEMONIC: '//tm-cli-test' }
+    assert.equal(spawnSync(process.execPath, [CLI, 'wallet', 'import', '--name', 'w', '--data-dir', d], { encoding: 'utf8', env, timeout: 60_000 }).status, 0)
+    // A closed loopback port: the devnet adapter cannot connect.
+    const r = spawnSync(process.execPath, [CLI, 'start', '--data-dir', d, '--wallet', 'w', '--chain', 'ws://127.0.0.1:9'], { encoding: 'utf8', env, timeout: 90_000 })
+    assert.equal(r.status, 1)
+    assert.match(r.stderr, /cannot reach the chain at ws:\/\/127\.0\.0\.1:9.*CHAIN_UNREACHABLE/s)
+  })
+
   test('wallet create / list / import with the password from the environment', () => {
     const d = mkdtempSync(join(tmpdir(), 'tm-cli-'))
     const env = { ...process.env, TENSORMESH_WALLET_PASSWORD: 'correct horse' }

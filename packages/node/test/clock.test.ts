@@ -62,7 +62,7 @@ describe('miner pace', () => {
     const { nextPace } = await import('../src/peer.ts')
     assert.equal(nextPace(1, 1000, 1000), 1)
     assert.equal(nextPace(1, 4000, 1000), 0.7) // too slow: at most −30 % per round
-    assert.equal(nextPace(1, 100, 1000), 1.3) // fast hardware does more, +30 % per round at most
+    assert.equal(nextPace(1, 100, 1000), 1.15) // fast hardware does more, +15 % per round at most
     assert.equal(nextPace(0.1, 9000, 1000), 0.1)
     assert.equal(nextPace(4, 1, 1000), 4)
     assert.equal(nextPace(1, 0, 1000), 1)
