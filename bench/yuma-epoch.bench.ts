@@ -1,9 +1,15 @@
 // Epoch time of packages/yuma for 256 uids × 64 validators (goal ≤ 10 ms) and 4096 uids × 256
 // validators (goal ≤ 200 ms), dense and sparse weights, Yuma2 and Yuma3 (+ liquid alpha).
-// Prints medians of repeated runs (wall clock and main-thread CPU); never fails on speed.
+// Each case runs `epoch` on `[uid, value]` tuple rows and `epochPacked` on the same rows as
+// Uint16Array pairs (no per-entry allocation), and prints the median of repeated runs of wall
+// clock and the mean main-thread CPU per epoch (the steadier figure on a loaded machine; the CPU
+// clock is too coarse for a per-run median of sub-millisecond epochs), with the
+// packed/tuple ratio measured in the same run. Never fails on speed.
 // `npx node bench/yuma-epoch.bench.ts`
 import os from 'node:os'
-import { epoch, type EpochSnapshot, type U16Row, type YumaHyperparameters } from '@tensormesh/yuma'
+import {
+  epoch, epochPacked, type EpochSnapshot, type PackedEpochSnapshot, type PackedU16Row, type U16Row, type YumaHyperparameters,
+} from '@tensormesh/yuma'
 
 // Deterministic PRNG so runs are comparable.
 function rng(seed: number): () => number {
@@ -53,19 +59,27 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]
 }
 
-// Median wall-clock time per epoch, and mean main-thread CPU time per epoch (the steadier figure
-// on a loaded machine; the CPU clock is too coarse for a per-run median of millisecond epochs).
-function time(s: EpochSnapshot, runs: number): { wall: number; cpu: number } {
-  epoch(s) // warm-up
-  const wall: number[] = []
-  const c0 = process.threadCpuUsage()
+function pack(rows: ReadonlyArray<U16Row | undefined>): PackedU16Row[] {
+  return rows.map((row = []) => ({ uids: Uint16Array.from(row, (p) => p[0]), values: Uint16Array.from(row, (p) => p[1]) }))
+}
+
+// Median wall-clock and mean main-thread CPU time of one epoch. Runs of the two forms alternate
+// so that both see the same machine load.
+function time(runs: number, fns: Array<() => unknown>): Array<{ wall: number; cpu: number }> {
+  for (const f of fns) f() // warm-up
+  const wall = fns.map((): number[] => [])
+  const cpu = fns.map((): number[] => [])
   for (let k = 0; k < runs; k++) {
-    const t0 = performance.now()
-    epoch(s)
-    wall.push(performance.now() - t0)
+    fns.forEach((f, x) => {
+      const c0 = process.threadCpuUsage()
+      const t0 = performance.now()
+      f()
+      wall[x].push(performance.now() - t0)
+      const c = process.threadCpuUsage(c0)
+      cpu[x].push((c.user + c.system) / 1000)
+    })
   }
-  const c = process.threadCpuUsage(c0)
-  return { wall: median(wall), cpu: (c.user + c.system) / 1000 / runs }
+  return fns.map((_, x) => ({ wall: median(wall[x]), cpu: cpu[x].reduce((a, b) => a + b, 0) / runs }))
 }
 
 const modes: Array<[string, Partial<YumaHyperparameters>]> = [
@@ -79,13 +93,16 @@ const cases: Array<[number, number, number, string, number]> = [
   [4096, 256, 1, 'dense', 200],
   [4096, 256, 0.1, 'sparse 10%', 200],
 ]
-console.log(`load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`)
-console.log('uids × validators  weights     mode           wall ms (median)  cpu ms (mean)  (goal ms)  runs')
+console.log(`load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores; ms per epoch`)
+console.log('uids × validators  weights     mode           tuples wall  tuples cpu  packed wall  packed cpu  packed/tuples cpu  goal  runs')
+console.log('                                                  (median)    (mean)      (median)     (mean)')
 for (const [n, v, density, label, goal] of cases) {
   for (const [mode, hyper] of modes) {
     const s = snapshot(n, v, density, hyper)
-    const runs = n > 1000 ? 7 : 31
-    const t = time(s, runs)
-    console.log(`${`${n} × ${v}`.padEnd(18)} ${label.padEnd(11)} ${mode.padEnd(14)} ${t.wall.toFixed(2).padStart(16)} ${t.cpu.toFixed(2).padStart(14)}  (${goal})  ${runs}`)
+    const p: PackedEpochSnapshot = { ...s, weights: pack(s.weights), bonds: pack(s.bonds) }
+    const runs = n > 1000 ? 9 : 41
+    const [t, q] = time(runs, [() => epoch(s), () => epochPacked(p)])
+    const f = (x: number, w: number): string => x.toFixed(2).padStart(w)
+    console.log(`${`${n} × ${v}`.padEnd(18)} ${label.padEnd(11)} ${mode.padEnd(14)} ${f(t.wall, 11)} ${f(t.cpu, 11)} ${f(q.wall, 12)} ${f(q.cpu, 11)} ${f(q.cpu / t.cpu, 18)} ${String(goal).padStart(5)}  ${runs}`)
   }
 }

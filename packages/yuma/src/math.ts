@@ -430,7 +430,7 @@ export function rowHadamardSparse(m: SparseMatrix, vector: readonly number[]): S
 
 /** `inplace_col_normalize_sparse`. */
 export function inplaceColNormalizeSparse(m: SparseMatrix, columns: number): void {
-  const colSum = new Array<number>(columns).fill(0)
+  const colSum = new Float64Array(columns)
   for (const row of m) {
     for (let t = 0; t < row.idx.length; t++) {
       const j = row.idx[t]
@@ -447,7 +447,7 @@ export function inplaceColNormalizeSparse(m: SparseMatrix, columns: number): voi
 
 /** `inplace_col_max_upscale_sparse`. */
 export function inplaceColMaxUpscaleSparse(m: SparseMatrix, columns: number): void {
-  const colMax = new Array<number>(columns).fill(0)
+  const colMax = new Float64Array(columns)
   for (const row of m) {
     for (let t = 0; t < row.idx.length; t++) {
       const j = row.idx[t]
