@@ -123,6 +123,46 @@ export function expFast(x: number): number | null {
   return x < 0 ? safeDiv(ONE, result) : result
 }
 
+/**
+ * `expFast` of two values at once, written to out[0] and out[1], for 0 < |x| ≤ 8 other than 1
+ * (false otherwise, nothing written). The two series are independent dependency chains in one
+ * loop, so the CPU overlaps them; a term that reached zero stays zero, so running both to the
+ * longer series' end changes nothing. Equal to `expFast` (test/fast-ops.test.ts).
+ */
+export function expFastPair(x1: number, x2: number, out: Float64Array): boolean {
+  const o1 = x1 < 0 ? -x1 : x1
+  const o2 = x2 < 0 ? -x2 : x2
+  if (o1 === 0 || o2 === 0 || x1 === ONE || x2 === ONE || o1 > 8 * ONE || o2 > 8 * ONE) return false
+  const h1 = Math.floor(o1 / 16777216)
+  const l1 = o1 - h1 * 16777216
+  const h2 = Math.floor(o2 / 16777216)
+  const l2 = o2 - h2 * 16777216
+  let r1 = o1 + ONE
+  let r2 = o2 + ONE
+  let t1 = o1
+  let t2 = o2
+  for (let i = 2; i < 32; i++) {
+    const th1 = Math.floor(t1 / 16777216)
+    const th2 = Math.floor(t2 / 16777216)
+    const tl1 = t1 - th1 * 16777216
+    const tl2 = t2 - th2 * 16777216
+    const p1 = th1 * l1 + tl1 * h1
+    const p2 = th2 * l2 + tl2 * h2
+    const p1h = Math.floor(p1 / 256)
+    const p2h = Math.floor(p2 / 256)
+    const low1 = (p1 - p1h * 256) * 16777216 + tl1 * l1
+    const low2 = (p2 - p2h * 256) * 16777216 + tl2 * l2
+    t1 = Math.floor((th1 * h1 * 65536 + p1h + Math.floor(low1 / 4294967296)) / i)
+    t2 = Math.floor((th2 * h2 * 65536 + p2h + Math.floor(low2 / 4294967296)) / i)
+    if (t1 === 0 && t2 === 0) break
+    r1 += t1
+    r2 += t2
+  }
+  out[0] = x1 < 0 ? safeDiv(ONE, r1) : r1
+  out[1] = x2 < 0 ? safeDiv(ONE, r2) : r2
+  return true
+}
+
 /** `exp_safe` (math.rs): clamps x to [−20, 20]; on Err returns 0 (x ≤ 0) or I32F32::MAX. */
 export function expSafe(x: bigint): bigint {
   const lo = -20n << 32n
@@ -174,6 +214,26 @@ function liquidAlphaFromDiffWith(diff: number, p: LiquidAlphaParams, ctx: { k: b
   }
   const alpha = satAdd(p.alphaLow, mul(Number(sigmoid), satSub(p.alphaHigh, p.alphaLow)))
   return clamp(alpha, p.alphaLow, p.alphaHigh)
+}
+
+// Two α values (liquidAlphaFromDiffWith) with the exponentials evaluated as a pair when both
+// fall in expFastPair's range; written to out[0], out[1].
+function liquidAlphaPair(d1: number, d2: number, p: LiquidAlphaParams, ctx: { k: bigint; kn: number }, out: Float64Array): void {
+  const kn = ctx.kn
+  if (Number.isSafeInteger(kn)) {
+    const x1 = mul(kn, satSub(d1, HALF))
+    const x2 = mul(kn, satSub(d2, HALF))
+    if (Number.isSafeInteger(x1) && Number.isSafeInteger(x2) && expFastPair(x1, x2, out)) {
+      const span = satSub(p.alphaHigh, p.alphaLow)
+      const s1 = safeDiv(ONE, ONE + out[0])
+      const s2 = safeDiv(ONE, ONE + out[1])
+      out[0] = clamp(satAdd(p.alphaLow, mul(s1, span)), p.alphaLow, p.alphaHigh)
+      out[1] = clamp(satAdd(p.alphaLow, mul(s2, span)), p.alphaLow, p.alphaHigh)
+      return
+    }
+  }
+  out[0] = liquidAlphaFromDiffWith(d1, p, ctx)
+  out[1] = liquidAlphaFromDiffWith(d2, p, ctx)
 }
 
 /** The difference the sigmoid sees: clamp(w − c, 0, 1) if w ≥ b, else clamp(b − w, 0, 1). */
@@ -639,12 +699,41 @@ export function matEmaAlphaSparse(
   const alphaMark = new Int32Array(columns)
   const decayed = new Float64Array(columns)
   const decMark = new Int32Array(columns)
+  const pendJ = new Int32Array(columns)
+  const pendD = new Float64Array(columns)
+  const pair = new Float64Array(2)
   const builder = new RowBuilder(maxRowLength(next))
   return next.map((nrow, i) => {
     const mark = i + 1
     const orow = old[i] ?? emptyRow()
     fillMerge(nrow, columns, w, wMark, mark)
     fillMerge(orow, columns, b, bMark, mark)
+    // α of every column the row reads, cache misses evaluated two at a time.
+    let np = 0
+    const want = (j: number): void => {
+      if (alphaMark[j] === mark) return
+      alphaMark[j] = mark
+      const diff = liquidAlphaDiff(consensus[j], wMark[j] === mark ? w[j] : 0, bMark[j] === mark ? b[j] : 0)
+      const slot = diff % CACHE
+      if (cacheKey[slot] === diff) { alpha[j] = cacheVal[slot]; return }
+      pendJ[np] = j
+      pendD[np++] = diff
+    }
+    for (let t = 0; t < orow.idx.length; t++) if (orow.idx[t] < columns) want(orow.idx[t])
+    for (let t = 0; t < nrow.idx.length; t++) if (nrow.idx[t] < columns) want(nrow.idx[t])
+    for (let q = 0; q < np; q += 2) {
+      const d1 = pendD[q]
+      const d2 = q + 1 < np ? pendD[q + 1] : d1
+      liquidAlphaPair(d1, d2, p, sig, pair)
+      alpha[pendJ[q]] = pair[0]
+      cacheKey[d1 % CACHE] = d1
+      cacheVal[d1 % CACHE] = pair[0]
+      if (q + 1 < np) {
+        alpha[pendJ[q + 1]] = pair[1]
+        cacheKey[d2 % CACHE] = d2
+        cacheVal[d2 % CACHE] = pair[1]
+      }
+    }
     const alphaAt = (j: number): number => {
       if (alphaMark[j] === mark) return alpha[j]
       const a = alphaOf(liquidAlphaDiff(consensus[j], wMark[j] === mark ? w[j] : 0, bMark[j] === mark ? b[j] : 0))

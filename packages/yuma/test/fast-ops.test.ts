@@ -3,7 +3,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { epoch, matEmaSparse, mul, safeDiv, satMulN, safeDivN, sparseRow, type EpochSnapshot, type SparseMatrix } from '../src/index.ts'
+import { expFast, expFastPair } from '../src/math.ts'
+import { ONE, epoch, matEmaSparse, mul, safeDiv, satMulN, safeDivN, sparseRow, type EpochSnapshot, type SparseMatrix } from '../src/index.ts'
 
 const below = (max: number) => fc.oneof(
   fc.integer({ min: 0, max }),
@@ -93,4 +94,17 @@ test('epoch without liquid alpha: ascending rows and the same rows reversed agre
       const reversed = { ...snap, weights: snap.weights.map((r) => r?.slice().reverse()), bonds: snap.bonds.map((r) => r?.slice().reverse()) }
       assert.deepEqual(epoch(snap), epoch(reversed))
     }), { numRuns: 200 })
+})
+
+test('expFastPair equals expFast on both values', () => {
+  const x = fc.oneof(fc.integer({ min: -8 * ONE, max: 8 * ONE }), fc.constantFrom(0, ONE, -ONE, 8 * ONE, -8 * ONE, 8 * ONE + 1, 1, -1))
+  const out = new Float64Array(2)
+  fc.assert(fc.property(x, x, (a, b) => {
+    if (expFastPair(a, b, out)) {
+      assert.equal(out[0], expFast(a))
+      assert.equal(out[1], expFast(b))
+    } else {
+      assert.ok(a === 0 || b === 0 || a === ONE || b === ONE || Math.abs(a) > 8 * ONE || Math.abs(b) > 8 * ONE)
+    }
+  }), { numRuns: 5000 })
 })
