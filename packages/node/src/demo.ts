@@ -5,13 +5,13 @@
  * per-miner scores and ranks, anchors and the consensus. Ctrl-C stops every peer, then the devnet.
  */
 import { fork, type ChildProcess } from 'node:child_process'
-import { mkdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ConsensusView, MinerScore, PeerEventName, PeerEvents } from './api-types.ts'
 import { defaultDataDir, type Behaviour, type PartialConfig, type Role } from './config.ts'
 import { NodeError } from './errors.ts'
-import { writeJsonAtomic } from './persist.ts'
+import { readJson, writeJsonAtomic } from './persist.ts'
 import { devPair } from './wallet.ts'
 
 export interface DemoPeerSpec { name: string, role: Role, behaviour: Behaviour, stake: bigint }
@@ -27,7 +27,7 @@ export interface DemoOptions {
   blockMs: number
   blocksPerRound: number
   roundsPerEpoch: number
-  /** Delete the demo's data first. */
+  /** Start over even when the previous demo could be resumed. */
   fresh: boolean
   logLevel: string
   /** Print JSON lines of events instead of the live view (tests, CI). */
@@ -135,15 +135,24 @@ export async function spawnDevnet (dataDir: string, accounts: Array<{ address: s
 
 /** Sets the demo up: devnet, keys, configs, processes. The caller renders or tests. */
 export async function startDemo (o: DemoOptions): Promise<Demo> {
-  if (o.fresh) rmSync(o.dataDir, { recursive: true, force: true })
-  mkdirSync(o.dataDir, { recursive: true })
   const specs = demoPeers(o)
   const pairs = await Promise.all(specs.map((s) => devPair(`//tensormesh-demo/${s.name}`)))
   const members = pairs.map((p) => p.address)
+  // A rerun resumes the same subnet (devnet database, round numbering, scores, anchors journal) when the roster and
+  // round settings are unchanged; otherwise it starts over.
+  const metaPath = join(o.dataDir, 'demo.json')
+  const roster = { members, blocksPerRound: o.blocksPerRound, roundsPerEpoch: o.roundsPerEpoch }
+  const meta = readJson<{ roster: typeof roster, genesisBlock: number } | null>(metaPath, null)
+  const resume = !o.fresh && meta !== null && JSON.stringify(meta.roster) === JSON.stringify(roster) && existsSync(join(o.dataDir, 'devnet', 'devnet.sqlite'))
+  if (!resume) rmSync(o.dataDir, { recursive: true, force: true })
+  mkdirSync(o.dataDir, { recursive: true })
   const devnet = await spawnDevnet(join(o.dataDir, 'devnet'), pairs.map((p, i) => ({ address: p.address, free: specs[i].stake })), o.blockMs)
   // Round 0 begins a few blocks from now so every peer is up before it.
   const startupBlocks = Math.ceil(25_000 / o.blockMs)
-  const genesisBlock = devnet.head() + startupBlocks
+  const genesisBlock = resume ? meta.genesisBlock : devnet.head() + startupBlocks
+  if (!resume) writeJsonAtomic(metaPath, { roster, genesisBlock })
+  // --rounds counts from now: peers stop after the same absolute round.
+  const firstRound = Math.max(0, Math.floor((devnet.head() + startupBlocks - genesisBlock) / o.blocksPerRound))
   const sinks = new Set<EventSink>()
   const children: DemoChild[] = specs.map((spec, uid) => ({ spec, uid, hotkey: members[uid], dataDir: join(o.dataDir, spec.name), proc: null, peerId: null, multiaddrs: [], api: null, exited: Promise.resolve(null) }))
   for (const c of children) {
@@ -152,7 +161,7 @@ export async function startDemo (o: DemoOptions): Promise<Demo> {
       devKeyUri: `//tensormesh-demo/${c.spec.name}`, members, listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: o.logLevel,
       round: { clock: 'blocks', blocksPerRound: o.blocksPerRound, roundsPerEpoch: o.roundsPerEpoch, genesisBlock, roundMs: o.blocksPerRound * o.blockMs },
       train: o.train ?? { samples: 320, steps: 24 },
-      maxRounds: o.rounds,
+      maxRounds: o.rounds === 0 ? 0 : firstRound + o.rounds,
     }
     writeJsonAtomic(join(c.dataDir, 'config.json'), cfg)
   }
