@@ -2,7 +2,7 @@
 /**
  * `tensormesh`: the peer's command line.
  *
- *   tensormesh wallet create|import|list [--name N]
+ *   tensormesh wallet create|import|list [--name N] [--hotkey H] [--wallet-path DIR]   (btcli layout and keyfiles)
  *   tensormesh start [--role miner|validator|both] [--task ID] [--netuid N] [--network devnet|local|test|finney] [--chain URL] …
  *   tensormesh status | rankings          (ask the running peer's local API)
  *   tensormesh doctor                     (backend, ports, chain reachability, what to fix)
@@ -12,7 +12,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { createInterface } from 'node:readline'
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { defaultDataDir, resolveConfig, type PartialConfig, type PeerConfig } from './config.ts'
 import { dataPaths, ensureDataDir } from './datadir.ts'
 import { NodeError, errorMessage } from './errors.ts'
@@ -22,9 +21,12 @@ import type { RankingsResponse, StatusResponse } from './api-types.ts'
 const USAGE = `tensormesh <command> [flags]
 
 Commands:
-  wallet create --name N      create a wallet (hotkey); prints its mnemonic once
-  wallet import --name N      import a mnemonic (prompted, or TENSORMESH_WALLET_MNEMONIC)
-  wallet list                 list wallets
+  wallet create --name N      create a btcli wallet (encrypted coldkey + hotkey); prints both mnemonics once
+  wallet import --name N      import a hotkey mnemonic (prompted, or TENSORMESH_WALLET_MNEMONIC); a coldkey too
+                              with TENSORMESH_COLDKEY_MNEMONIC (then a password is asked for)
+  wallet list                 list wallets (coldkey and hotkey addresses)
+  wallet flags: --name N (default 'default') --hotkey H (default 'default')
+                --wallet-path DIR (btcli's wallets folder, default ~/.bittensor/wallets, env TENSORMESH_WALLET_PATH)
   start                       run a peer (see flags below)
   status                      status of the running peer
   rankings                    local and consensus rankings of the running peer
@@ -37,7 +39,7 @@ Common flags:
   --config FILE               JSON config (default <data-dir>/config.json)
 start flags:
   --role miner|validator|both --task ID --netuid N --network devnet|local|test|finney --chain ws://…
-  --wallet NAME --listen MA --bootstrap MA (repeatable) --api-port N --log-level L --rounds N
+  --wallet NAME --hotkey H --wallet-path DIR --listen MA --bootstrap MA (repeatable) --api-port N --log-level L --rounds N
 demo flags:
   --rounds N (0 = until Ctrl-C) --validators N --miners N --free-riders N --poisoners N --block-ms MS
   --blocks-per-round N --rounds-per-epoch N --fresh
@@ -57,6 +59,8 @@ const START = {
   network: { type: 'string' },
   chain: { type: 'string' },
   wallet: { type: 'string' },
+  hotkey: { type: 'string' },
+  'wallet-path': { type: 'string' },
   listen: { type: 'string', multiple: true },
   bootstrap: { type: 'string', multiple: true },
   'api-port': { type: 'string' },
@@ -94,7 +98,7 @@ export function parseFlags<O extends Options> (args: string[], options: O, allow
 /** Flags of `start` as a partial config (validated by config.ts: wrong values are BAD_FLAG). */
 export function startFlagsToPartial (v: Record<string, unknown>): PartialConfig {
   const p: PartialConfig = {}
-  const map: Record<string, string> = { role: 'role', task: 'task', netuid: 'netuid', network: 'network', chain: 'chain', wallet: 'wallet', listen: 'listen', bootstrap: 'bootstrap', 'api-port': 'api.port', 'log-level': 'logLevel', rounds: 'maxRounds' }
+  const map: Record<string, string> = { role: 'role', task: 'task', netuid: 'netuid', network: 'network', chain: 'chain', wallet: 'wallet', hotkey: 'hotkey', 'wallet-path': 'walletPath', listen: 'listen', bootstrap: 'bootstrap', 'api-port': 'api.port', 'log-level': 'logLevel', rounds: 'maxRounds' }
   for (const [flag, key] of Object.entries(map)) if (v[flag] !== undefined) p[key] = v[flag]
   return p
 }
@@ -129,22 +133,28 @@ async function password (confirm: boolean): Promise<string> {
 }
 
 async function walletCmd (args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, { ...COMMON, name: { type: 'string' } }, true)
+  const { values, positionals } = parseFlags(args, { ...COMMON, name: { type: 'string' }, hotkey: { type: 'string' }, 'wallet-path': { type: 'string' } }, true)
   const sub = positionals[0]
-  const dir = dataPaths(typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir()).wallets
+  const config = loadConfig(values, startFlagsToPartial({ wallet: values.name, hotkey: values.hotkey, 'wallet-path': values['wallet-path'] }))
+  const loc = { root: config.walletPath, name: config.wallet, hotkey: config.hotkey }
   const { createWallet, importWallet, listWallets } = await import('./wallet.ts')
-  const name = typeof values.name === 'string' ? values.name : 'default'
   if (sub === 'create') {
-    const w = await createWallet(dir, name, await password(true))
-    console.log(`wallet "${w.name}" created\nhotkey: ${w.hotkey}\n\nmnemonic (write it down, it is shown only once):\n  ${w.mnemonic}`)
+    const w = await createWallet(loc, await password(true))
+    console.log(`wallet "${w.name}" created in ${loc.root}\ncoldkey: ${w.coldkey}\nhotkey: ${w.hotkey}\n\n` +
+      `coldkey mnemonic (write it down, it is shown only once):\n  ${w.coldkeyMnemonic}\n` +
+      `hotkey mnemonic (write it down, it is shown only once):\n  ${w.hotkeyMnemonic}`)
   } else if (sub === 'import') {
-    const secret = process.env.TENSORMESH_WALLET_MNEMONIC ?? await prompt('Mnemonic: ', true)
-    const w = await importWallet(dir, name, secret, await password(true))
-    console.log(`wallet "${w.name}" imported\nhotkey: ${w.hotkey}`)
+    const hotkeyMnemonic = process.env.TENSORMESH_WALLET_MNEMONIC ?? await prompt('Hotkey mnemonic: ', true)
+    const coldkeyMnemonic = process.env.TENSORMESH_COLDKEY_MNEMONIC
+    const w = await importWallet(loc, { hotkeyMnemonic, ...(coldkeyMnemonic !== undefined && coldkeyMnemonic !== '' ? { coldkeyMnemonic, password: await password(true) } : {}) })
+    console.log(`wallet "${w.name}" imported into ${loc.root}\n${w.coldkey !== null ? `coldkey: ${w.coldkey}\n` : ''}hotkey: ${w.hotkey}`)
   } else if (sub === 'list') {
-    const ws = listWallets(dir)
-    if (ws.length === 0) console.log(`no wallets in ${dir}; create one with \`tensormesh wallet create --name NAME\``)
-    for (const w of ws) console.log(`${w.name.padEnd(16)} ${w.hotkey}  ${w.createdAt}`)
+    const ws = await listWallets(loc.root)
+    if (ws.length === 0) console.log(`no wallets in ${loc.root}; create one with \`tensormesh wallet create --name NAME\``)
+    for (const w of ws) {
+      console.log(`${w.name.padEnd(16)} coldkey ${w.coldkey ?? '(none)'}`)
+      for (const h of w.hotkeys) console.log(`  ${h.name.padEnd(14)} hotkey  ${h.hotkey ?? '(encrypted)'}`)
+    }
   } else {
     throw new NodeError('BAD_FLAG', `wallet needs create, import or list (got ${sub ?? 'nothing'})`)
   }
@@ -160,9 +170,7 @@ async function startCmd (args: string[]): Promise<void> {
     pair = await (await import('./wallet.ts')).devPair(config.devKeyUri)
   } else {
     const { unlockWallet } = await import('./wallet.ts')
-    const dir = dataPaths(config.dataDir).wallets
-    if (!existsSync(join(dir, `${config.wallet}.json`))) throw new NodeError('WALLET_NOT_FOUND', `no wallet "${config.wallet}" in ${dir}; create one with \`tensormesh wallet create --name ${config.wallet}\` or pick one with --wallet`)
-    pair = await unlockWallet(dir, config.wallet, await password(false))
+    pair = await unlockWallet({ root: config.walletPath, name: config.wallet, hotkey: config.hotkey }, () => password(false))
   }
   const running = await runPeer(config, pair)
   if (typeof process.send !== 'function') {

@@ -47,8 +47,12 @@ export interface PeerConfig {
   network: Network
   /** Chain endpoint (ws://…). Default per network; devnet: started by `demo`, or given. */
   chain: string | null
-  /** Wallet name under `<dataDir>/wallets`; its hotkey is the peer's identity. */
+  /** btcli wallet name (`--wallet.name`) under `walletPath`; its hotkey is the peer's identity. */
   wallet: string
+  /** btcli hotkey name (`--wallet.hotkey`) inside the wallet. */
+  hotkey: string
+  /** btcli wallets directory (`--wallet.path`, default ~/.bittensor/wallets). */
+  walletPath: string
   /**
    * Development key URI (`//Alice`-style) used instead of a wallet; only for the demo and tests (never logged).
    */
@@ -93,6 +97,8 @@ export function defaultConfig (dataDir: string): PeerConfig {
     network: 'devnet',
     chain: null,
     wallet: 'default',
+    hotkey: 'default',
+    walletPath: join(homedir(), '.bittensor', 'wallets'),
     devKeyUri: null,
     listen: ['/ip4/127.0.0.1/tcp/0'],
     bootstrap: [],
@@ -171,6 +177,8 @@ export function applySource (base: PeerConfig, partial: PartialConfig, source: S
       case 'network': c.network = oneOf(source, key, v, NETWORKS); break
       case 'chain': if (v !== null && (typeof v !== 'string' || !/^wss?:\/\//.test(v))) bad(source, key, 'must be a ws:// or wss:// URL', v); c.chain = v as string | null; break
       case 'wallet': if (typeof v !== 'string' || !/^[\w.-]{1,64}$/.test(v)) bad(source, key, 'must be a wallet name (letters, digits, . _ -)', v); c.wallet = v as string; break
+      case 'hotkey': if (typeof v !== 'string' || !/^[\w.-]{1,64}$/.test(v) || v === '.' || v === '..') bad(source, key, 'must be a hotkey name (letters, digits, . _ -)', v); c.hotkey = v as string; break
+      case 'walletPath': if (typeof v !== 'string' || v === '') bad(source, key, 'must be a path', v); c.walletPath = resolve(v as string); break
       case 'devKeyUri': if (v !== null && typeof v !== 'string') bad(source, key, 'must be a key URI', '[redacted]'); c.devKeyUri = v as string | null; break
       case 'listen': c.listen = strList(source, key, v); break
       case 'bootstrap': c.bootstrap = strList(source, key, v); break
@@ -226,6 +234,8 @@ export const ENV_KEYS: Record<string, string> = {
   TENSORMESH_NETWORK: 'network',
   TENSORMESH_CHAIN: 'chain',
   TENSORMESH_WALLET: 'wallet',
+  TENSORMESH_WALLET_HOTKEY: 'hotkey',
+  TENSORMESH_WALLET_PATH: 'walletPath',
   TENSORMESH_LISTEN: 'listen',
   TENSORMESH_BOOTSTRAP: 'bootstrap',
   TENSORMESH_API_PORT: 'api.port',

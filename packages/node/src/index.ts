@@ -30,7 +30,7 @@ export {
   dataPaths, ensureDataDir, loadState, saveState, emptyState, AnchorJournal,
   type DataPaths, type PeerState, type Contribution, type AnchorEntry,
 } from './datadir.ts'
-export { createWallet, importWallet, listWallets, unlockWallet, devPair, type WalletInfo } from './wallet.ts'
+export { createWallet, importWallet, listWallets, unlockWallet, hotkeyState, devPair, DEFAULT_WALLET_ROOT, type WalletInfo, type WalletLocation } from './wallet.ts'
 export { wallClock, blockClock, wallRound, blockRound, adaptiveCollectMs, type RoundClock, type RoundTime } from './clock.ts'
 export {
   createPeer, Peer, PeerEmitter, consensusFromAnchors, consensusInput, toWireTensor, fromWireTensor, validatorSetup,

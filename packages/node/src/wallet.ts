@@ -1,88 +1,113 @@
 /**
- * Wallets of this peer: named sr25519 hotkeys kept in `<dataDir>/wallets/<name>.json` as Polkadot JSON keystores
- * (scrypt + xsalsa20-poly1305, encrypted with the wallet password). A thin adapter until packages/chain's
- * btcli-compatible wallet API lands; the peer only needs create / import / list / unlock.
+ * Wallets of this peer, in Bittensor's btcli layout and keyfile format through @tensormesh/chain's wallet API:
+ * `<walletPath>/<name>/coldkey` (`$NACL`, Argon2i + secretbox), `coldkeypub.txt`, `hotkeys/<hotkey>` (plain, as btcli
+ * writes hotkeys, unless a password is given). The default wallet path is btcli's own `~/.bittensor/wallets`, so a
+ * wallet made with btcli works here and the other way round. The peer's identity is the hotkey; the coldkey is only
+ * written (create / import), never unlocked by the peer.
  */
-import { existsSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { promises as fs } from 'node:fs'
 import { Keyring } from '@polkadot/keyring'
-import type { KeyringPair, KeyringPair$Json } from '@polkadot/keyring/types'
-import { cryptoWaitReady, mnemonicGenerate, mnemonicValidate } from '@polkadot/util-crypto'
+import type { KeyringPair } from '@polkadot/keyring/types'
+import { cryptoWaitReady } from '@polkadot/util-crypto'
+import {
+  ChainError, DEFAULT_WALLET_ROOT, createWallet as chainCreateWallet, importColdkey, importHotkey, keyfileEncryption,
+  listWallets as chainListWallets, loadHotkey, walletPaths,
+} from '@tensormesh/chain'
 import { NodeError } from './errors.ts'
-import { readJson, writeJsonAtomic } from './persist.ts'
 
-export interface WalletFile {
+export { DEFAULT_WALLET_ROOT }
+
+/** Where a wallet lives: btcli's `--wallet.path`, `--wallet.name`, `--wallet.hotkey`. */
+export interface WalletLocation { root: string, name: string, hotkey: string }
+
+export interface WalletInfo {
   name: string
-  /** SS58 (prefix 42) of the hotkey. */
-  hotkey: string
-  createdAt: string
-  keystore: KeyringPair$Json
-}
-
-export interface WalletInfo { name: string, hotkey: string, createdAt: string }
-
-const NAME = /^[\w.-]{1,64}$/
-
-function walletPath (dir: string, name: string): string {
-  if (!NAME.test(name)) throw new NodeError('BAD_FLAG', `wallet name "${name}" must be 1-64 letters, digits, . _ or -`, { name })
-  return join(dir, `${name}.json`)
-}
-
-function keyring (): Keyring {
-  return new Keyring({ type: 'sr25519', ss58Format: 42 })
+  /** The wallet's directory. */
+  path: string
+  /** Coldkey SS58 from coldkeypub.txt (null when absent). */
+  coldkey: string | null
+  /** SS58 of each hotkey; null when the hotkey file is encrypted (its address needs the password). */
+  hotkeys: Array<{ name: string, hotkey: string | null, encrypted: boolean }>
 }
 
 function checkPassword (password: string): void {
   if (password.length < 8) throw new NodeError('WALLET_LOCKED', 'the wallet password must have at least 8 characters')
 }
 
-/** Creates a wallet with a fresh 12-word mnemonic; returns it once so the user can write it down. */
-export async function createWallet (dir: string, name: string, password: string): Promise<WalletInfo & { mnemonic: string }> {
-  await cryptoWaitReady()
-  const mnemonic = mnemonicGenerate(12)
-  const info = await importWallet(dir, name, mnemonic, password)
-  return { ...info, mnemonic }
-}
-
-/** Imports a mnemonic (or a `//dev` URI) as a named wallet. */
-export async function importWallet (dir: string, name: string, secret: string, password: string): Promise<WalletInfo> {
-  await cryptoWaitReady()
-  const path = walletPath(dir, name)
-  if (existsSync(path)) throw new NodeError('WALLET_EXISTS', `wallet "${name}" already exists at ${path}`, { name })
-  checkPassword(password)
-  const phrase = secret.trim()
-  if (!phrase.startsWith('//') && !mnemonicValidate(phrase)) throw new NodeError('BAD_FLAG', 'not a valid BIP-39 mnemonic (12 or 24 words) or //dev URI')
-  const pair = keyring().addFromUri(phrase)
-  const file: WalletFile = { name, hotkey: pair.address, createdAt: new Date().toISOString(), keystore: pair.toJson(password) }
-  writeJsonAtomic(path, file)
-  return { name, hotkey: pair.address, createdAt: file.createdAt }
-}
-
-export function listWallets (dir: string): WalletInfo[] {
-  if (!existsSync(dir)) return []
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => {
-    const w = readJson<WalletFile | null>(join(dir, f), null)
-    return w === null ? null : { name: w.name, hotkey: w.hotkey, createdAt: w.createdAt }
-  }).filter((w): w is WalletInfo => w !== null).sort((a, b) => a.name.localeCompare(b.name))
-}
-
-/** Decrypts a wallet's hotkey. */
-export async function unlockWallet (dir: string, name: string, password: string): Promise<KeyringPair> {
-  await cryptoWaitReady()
-  const path = walletPath(dir, name)
-  const w = readJson<WalletFile | null>(path, null)
-  if (w === null) throw new NodeError('WALLET_NOT_FOUND', `no wallet "${name}" in ${dir}; create one with \`tensormesh wallet create --name ${name}\``, { name })
-  const pair = keyring().addFromJson(w.keystore)
-  try {
-    pair.decodePkcs8(password)
-  } catch {
-    throw new NodeError('WALLET_LOCKED', `wrong password for wallet "${name}"`, { name })
+/** Chain errors of the wallet API as this package's codes (same messages). */
+function mapError (e: unknown, loc: WalletLocation): never {
+  if (e instanceof ChainError) {
+    const data = { name: loc.name, hotkey: loc.hotkey }
+    switch (e.code) {
+      case 'WALLET_EXISTS': throw new NodeError('WALLET_EXISTS', `wallet "${loc.name}" already has that key: ${e.message}`, data, { cause: e })
+      case 'WALLET_NOT_FOUND': throw new NodeError('WALLET_NOT_FOUND', `no wallet "${loc.name}" (hotkey "${loc.hotkey}") in ${loc.root}; create one with \`tensormesh wallet create --name ${loc.name}\``, data, { cause: e })
+      case 'WRONG_PASSWORD': throw new NodeError('WALLET_LOCKED', `wrong password for wallet "${loc.name}"`, data, { cause: e })
+      case 'PASSWORD_REQUIRED': throw new NodeError('WALLET_LOCKED', `wallet "${loc.name}" is encrypted: a password is required`, data, { cause: e })
+      case 'BAD_MNEMONIC': throw new NodeError('BAD_FLAG', 'not a valid BIP-39 mnemonic (12 to 24 words)', data, { cause: e })
+      case 'BAD_INPUT': throw new NodeError('BAD_FLAG', e.message, data, { cause: e })
+      default: throw new NodeError('WALLET_LOCKED', e.message, data, { cause: e })
+    }
   }
-  return pair
+  throw e
+}
+
+/**
+ * Creates a wallet like `btcli wallet create`: a coldkey (encrypted with `password`, one Argon2i derivation) and a
+ * plain hotkey. Returns both mnemonics once so the user can write them down; nothing here logs them.
+ */
+export async function createWallet (loc: WalletLocation, password: string): Promise<{ name: string, coldkey: string, hotkey: string, coldkeyMnemonic: string, hotkeyMnemonic: string }> {
+  checkPassword(password)
+  try {
+    const w = await chainCreateWallet({ root: loc.root, name: loc.name, hotkey: loc.hotkey, coldkeyPassword: password })
+    return { name: loc.name, ...w }
+  } catch (e) { return mapError(e, loc) }
+}
+
+/**
+ * Imports a hotkey mnemonic like `btcli wallet regen_hotkey` (plain unless `password` is given), and optionally the
+ * coldkey like `regen_coldkey` (needs `password`). Returns the SS58 addresses written.
+ */
+export async function importWallet (loc: WalletLocation, o: { hotkeyMnemonic: string, coldkeyMnemonic?: string, password?: string }): Promise<{ name: string, hotkey: string, coldkey: string | null }> {
+  if (o.password !== undefined) checkPassword(o.password)
+  try {
+    let coldkey: string | null = null
+    if (o.coldkeyMnemonic !== undefined) {
+      if (o.password === undefined) throw new NodeError('WALLET_LOCKED', 'importing a coldkey needs a password (btcli always encrypts coldkeys)')
+      coldkey = await importColdkey({ root: loc.root, name: loc.name, mnemonic: o.coldkeyMnemonic, password: o.password })
+    }
+    const hotkey = await importHotkey({ root: loc.root, name: loc.name, hotkey: loc.hotkey, mnemonic: o.hotkeyMnemonic, ...(o.password !== undefined && o.coldkeyMnemonic === undefined ? { password: o.password } : {}) })
+    return { name: loc.name, hotkey, coldkey }
+  } catch (e) { return mapError(e, loc) }
+}
+
+/** Wallets under `root` with their public addresses; never decrypts anything. */
+export async function listWallets (root: string): Promise<WalletInfo[]> {
+  return (await chainListWallets(root)).map((w) => ({
+    name: w.name,
+    path: w.path,
+    coldkey: w.coldkeypub,
+    hotkeys: w.hotkeys.map((h) => ({ name: h.name, hotkey: h.ss58Address, encrypted: h.encryption !== 'none' })),
+  }))
+}
+
+/** Whether the hotkey file exists and whether it is encrypted (so a caller asks for a password only when needed). */
+export async function hotkeyState (loc: WalletLocation): Promise<'missing' | 'plain' | 'encrypted'> {
+  let bytes: Uint8Array
+  try { bytes = new Uint8Array(await fs.readFile(walletPaths({ root: loc.root, name: loc.name }, loc.hotkey).hotkey)) } catch { return 'missing' }
+  return keyfileEncryption(bytes) === 'none' ? 'plain' : 'encrypted'
+}
+
+/** The hotkey's signing pair; `password` is asked for (and Argon2i run) only when the hotkey file is encrypted. */
+export async function unlockWallet (loc: WalletLocation, password: () => Promise<string>): Promise<KeyringPair> {
+  const state = await hotkeyState(loc)
+  if (state === 'missing') mapError(new ChainError('WALLET_NOT_FOUND', 'missing'), loc)
+  try {
+    return await loadHotkey({ root: loc.root, name: loc.name, hotkey: loc.hotkey, ...(state === 'encrypted' ? { password: await password() } : {}) })
+  } catch (e) { return mapError(e, loc) }
 }
 
 /** A development key from a URI (`//tm-demo-1`): demo and tests only. */
 export async function devPair (uri: string): Promise<KeyringPair> {
   await cryptoWaitReady()
-  return keyring().addFromUri(uri)
+  return new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(uri)
 }

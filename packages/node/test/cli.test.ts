@@ -1,12 +1,15 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { loadConfig, main, parseFlags, rankingsTable, startFlagsToPartial } from '../src/cli.ts'
 import { NodeError } from '../src/errors.ts'
+import { unlockWallet } from '../src/wallet.ts'
+import { readColdkeypub } from '@tensormesh/chain'
+import { mnemonicGenerate } from '@polkadot/util-crypto'
 import { demoOptionsFromFlags, demoPeers } from '../src/demo.ts'
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
@@ -40,7 +43,7 @@ describe('CLI', () => {
   test('start without a wallet, status without a peer: told what to do (exit codes 1 and 2)', () => {
     const d = mkdtempSync(join(tmpdir(), 'tm-cli-'))
     const env = { ...process.env, TENSORMESH_WALLET_PASSWORD: 'password1' }
-    const r = spawnSync(process.execPath, [CLI, 'start', '--data-dir', d, '--wallet', 'ghost'], { encoding: 'utf8', env, timeout: 60_000 })
+    const r = spawnSync(process.execPath, [CLI, 'start', '--data-dir', d, '--wallet-path', join(d, 'bt'), '--wallet', 'ghost'], { encoding: 'utf8', env, timeout: 60_000 })
     assert.equal(r.status, 1)
     assert.match(r.stderr, /no wallet "ghost".*tensormesh wallet create --name ghost.*WALLET_NOT_FOUND/s)
     const s = spawnSync(process.execPath, [CLI, 'status', '--data-dir', d], { encoding: 'utf8', timeout: 60_000 })
@@ -50,33 +53,43 @@ describe('CLI', () => {
     assert.match(b.stderr, /--netuid: must be an integer/)
   })
 
-  test('an unreachable chain is a clear error naming the endpoint', () => {
+  test('an unreachable chain is a clear error naming the endpoint (plain btcli hotkey: no password asked)', () => {
     const d = mkdtempSync(join(tmpdir(), 'tm-cli-'))
-    const env = { ...process.env, TENSORMESH_WALLET_PASSWORD: 'password1', TENSORMESH_WALLET_MNEMONIC: '//tm-cli-test' }
-    assert.equal(spawnSync(process.execPath, [CLI, 'wallet', 'import', '--name', 'w', '--data-dir', d], { encoding: 'utf8', env, timeout: 60_000 }).status, 0)
+    // No TENSORMESH_WALLET_PASSWORD: a plain hotkey (btcli's default) must unlock without one.
+    const env = { ...process.env, TENSORMESH_WALLET_PASSWORD: '', TENSORMESH_WALLET_PATH: join(d, 'bt'), TENSORMESH_WALLET_MNEMONIC: mnemonicGenerate(12) }
+    const i = spawnSync(process.execPath, [CLI, 'wallet', 'import', '--name', 'w', '--data-dir', d], { encoding: 'utf8', env, timeout: 60_000 })
+    assert.equal(i.status, 0, i.stderr)
     // A closed loopback port: the devnet adapter cannot connect.
     const r = spawnSync(process.execPath, [CLI, 'start', '--data-dir', d, '--wallet', 'w', '--chain', 'ws://127.0.0.1:9'], { encoding: 'utf8', env, timeout: 90_000 })
     assert.equal(r.status, 1)
     assert.match(r.stderr, /cannot reach the chain at ws:\/\/127\.0\.0\.1:9.*CHAIN_UNREACHABLE/s)
   })
 
-  test('wallet create / list / import with the password from the environment', () => {
+  test('wallet create / import / list in btcli layout and keyfile format (one Argon2i run)', async () => {
     const d = mkdtempSync(join(tmpdir(), 'tm-cli-'))
+    const root = join(d, 'wallets')
     const env = { ...process.env, TENSORMESH_WALLET_PASSWORD: 'correct horse' }
-    const c = spawnSync(process.execPath, [CLI, 'wallet', 'create', '--name', 'w1', '--data-dir', d], { encoding: 'utf8', env, timeout: 60_000 })
+    const c = spawnSync(process.execPath, [CLI, 'wallet', 'create', '--name', 'w1', '--wallet-path', root, '--data-dir', d], { encoding: 'utf8', env, timeout: 120_000 })
     assert.equal(c.status, 0, c.stderr)
+    const coldkey = /coldkey: (\w+)/.exec(c.stdout)![1]
     const hotkey = /hotkey: (\w+)/.exec(c.stdout)![1]
-    const mnemonic = /mnemonic.*:\n\s+(.+)/.exec(c.stdout)![1].trim()
-    assert.equal(mnemonic.split(' ').length, 12)
-    const dup = spawnSync(process.execPath, [CLI, 'wallet', 'create', '--name', 'w1', '--data-dir', d], { encoding: 'utf8', env, timeout: 60_000 })
+    const hotkeyMnemonic = /hotkey mnemonic.*:\n\s+(.+)/.exec(c.stdout)![1].trim()
+    assert.equal(hotkeyMnemonic.split(' ').length, 12)
+    // btcli's files: an encrypted $NACL coldkey, coldkeypub.txt and a plain JSON hotkey, read back by chain's API.
+    assert.equal(readFileSync(join(root, 'w1', 'coldkey')).subarray(0, 5).toString(), '$NACL')
+    assert.equal(await readColdkeypub({ root, name: 'w1' }), coldkey)
+    assert.equal(JSON.parse(readFileSync(join(root, 'w1', 'hotkeys', 'default'), 'utf8')).ss58Address, hotkey)
+    assert.equal((await unlockWallet({ root, name: 'w1', hotkey: 'default' }, () => { throw new Error('no password needed') })).address, hotkey)
+    const dup = spawnSync(process.execPath, [CLI, 'wallet', 'create', '--name', 'w1', '--wallet-path', root, '--data-dir', d], { encoding: 'utf8', env, timeout: 120_000 })
     assert.match(dup.stderr, /WALLET_EXISTS/)
-    const i = spawnSync(process.execPath, [CLI, 'wallet', 'import', '--name', 'w2', '--data-dir', d], { encoding: 'utf8', env: { ...env, TENSORMESH_WALLET_MNEMONIC: mnemonic }, timeout: 60_000 })
+    const i = spawnSync(process.execPath, [CLI, 'wallet', 'import', '--name', 'w2', '--hotkey', 'h2', '--wallet-path', root, '--data-dir', d], { encoding: 'utf8', env: { ...env, TENSORMESH_WALLET_MNEMONIC: hotkeyMnemonic }, timeout: 60_000 })
     assert.equal(i.status, 0, i.stderr)
     assert.ok(i.stdout.includes(hotkey))
-    const l = spawnSync(process.execPath, [CLI, 'wallet', 'list', '--data-dir', d], { encoding: 'utf8', timeout: 60_000 })
-    assert.match(l.stdout, /w1\s+\w+/)
-    assert.match(l.stdout, /w2\s+\w+/)
-    assert.ok(!l.stdout.includes(mnemonic))
+    const l = spawnSync(process.execPath, [CLI, 'wallet', 'list', '--wallet-path', root, '--data-dir', d], { encoding: 'utf8', timeout: 60_000 })
+    assert.match(l.stdout, new RegExp(`w1\\s+coldkey ${coldkey}`))
+    assert.match(l.stdout, new RegExp(`h2\\s+hotkey\\s+${hotkey}`))
+    assert.ok(!l.stdout.includes(hotkeyMnemonic))
+    assert.equal(await codeOf(unlockWallet({ root, name: 'nope', hotkey: 'default' }, async () => 'x')), 'WALLET_NOT_FOUND')
   })
 
   test('demo roster and rankings table', () => {
