@@ -61,7 +61,23 @@ export type PeerEventName = keyof PeerEvents
 /** One SSE message: `event: <name>` and `data: <json of PeerEvents[name]>`. */
 export interface ApiEvent<N extends PeerEventName = PeerEventName> { name: N, data: PeerEvents[N], seq: number }
 
-export interface PeerView { peerId: string, hotkey: string | null, uid: number | null, connected: boolean, score: number, banned: boolean }
+/** GET /peers rows: a mesh peer, its hotkey bound on this subnet (SS58) and uid, gossipsub and local scores. */
+export interface PeerView {
+  peerId: string
+  hotkey: string | null
+  uid: number | null
+  connected: boolean
+  /** Gossipsub's total score. */
+  score: number
+  /** Our local application score (penalties, decayed). */
+  appScore: number
+  banned: boolean
+  /** Round-trip time in ms; null while the mesh does not measure it. */
+  latencyMs: number | null
+}
+
+/** GET /peers */
+export interface PeersResponse { peers: PeerView[] }
 
 export interface ConsensusView {
   epoch: number

@@ -15,6 +15,7 @@ export interface ApiSource {
   status (): unknown
   rankings (): unknown
   anchors (): unknown
+  /** May be async (the mesh is asked on each request). */
   peers? (): unknown
   control (req: ControlRequest): ControlResponse
   onEvent (fn: (name: PeerEventName, data: unknown) => void): () => void
@@ -89,7 +90,7 @@ export async function startApi (source: ApiSource, opts: { port?: number, token?
     if (req.method === 'GET' && path === '/status') { send(res, 200, source.status()); return }
     if (req.method === 'GET' && path === '/rankings') { send(res, 200, source.rankings()); return }
     if (req.method === 'GET' && path === '/anchors') { send(res, 200, { anchors: source.anchors() }); return }
-    if (req.method === 'GET' && path === '/peers') { send(res, 200, source.peers?.() ?? { peers: [] }); return }
+    if (req.method === 'GET' && path === '/peers') { send(res, 200, (await source.peers?.()) ?? { peers: [] }); return }
     if (req.method === 'GET' && path === '/metrics') {
       if (opts.registry === undefined) { fail(res, 404, 'NOT_FOUND', 'no metrics'); return }
       res.writeHead(200, { 'content-type': opts.registry.contentType })

@@ -27,8 +27,8 @@ import {
   encodeRanking, signIdentity, signRanking, wireReady, type GradientMessage, type QueryMessage, type QueryResponseMessage,
   type RankingMessage, type TopKTensor,
 } from '@tensormesh/wire'
-import type { ChainPort, GradientEvent, MeshPort } from './adapters.ts'
-import type { ConsensusView, MinerScore, PeerEventName, PeerEvents, RoundTimings, StatusResponse } from './api-types.ts'
+import type { ChainPort, GradientEvent, MeshPort, PeerSummaryLike } from './adapters.ts'
+import type { ConsensusView, MinerScore, PeerEventName, PeerEvents, PeerView, RoundTimings, StatusResponse } from './api-types.ts'
 import { adaptiveCollectMs, blockClock, sleep, wallClock, type RoundClock } from './clock.ts'
 import type { PeerConfig } from './config.ts'
 import { AnchorJournal, ensureDataDir, loadState, saveState, type DataPaths, type PeerState } from './datadir.ts'
@@ -498,16 +498,12 @@ export class Peer {
   }
 
   private emitPeers (): void {
-    this.mesh.peers().then((ps) => {
-      const byHex = new Map(this.members.map((h, i) => [hex(decodeAddress(h)), i]))
-      this.events.emit('peers', {
-        peers: ps.map((p) => {
-          const hk = p.hotkeys[this.config.netuid] ?? null
-          const uid = hk === null ? null : byHex.get(hk) ?? null
-          return { peerId: p.peerId, hotkey: hk === null ? null : ss58(unhex(hk)), uid, connected: p.connected, score: p.gossipScore, banned: p.banned }
-        }),
-      })
-    }).catch(() => {})
+    this.peers().then((v) => { this.events.emit('peers', v) }).catch(() => {})
+  }
+
+  /** The mesh's peers with their bound hotkeys and uids (GET /peers and the `peers` event). */
+  async peers (): Promise<{ peers: PeerView[] }> {
+    return { peers: peerViews(await this.mesh.peers(), this.members, this.config.netuid) }
   }
 
   private provideModel (nextRound: number): void {
@@ -888,6 +884,20 @@ export function aggregationSpec (name: string): AggregationSpec {
     case 'krum': return { rule: 'krum', f: 1 }
     default: return { rule: 'centred-clipping' }
   }
+}
+
+/**
+ * Mesh peer summaries as API rows: the hotkey bound on `netuid` (hex on the mesh, SS58 here) and its uid among
+ * `members`. Pure. The mesh measures no latency yet, so `latencyMs` is null.
+ */
+export function peerViews (ps: PeerSummaryLike[], members: string[], netuid: number): PeerView[] {
+  const byHex = new Map(members.map((h, i) => [hex(decodeAddress(h)), i]))
+  return ps.map((p) => {
+    const raw = p.hotkeys[netuid]
+    const hk = raw === undefined ? null : raw.toLowerCase().replace(/^0x/, '')
+    const uid = hk === null ? null : byHex.get(hk) ?? null
+    return { peerId: p.peerId, hotkey: hk === null ? null : ss58(unhex(hk)), uid, connected: p.connected, score: p.gossipScore, appScore: p.appScore, banned: p.banned, latencyMs: null }
+  })
 }
 
 /** Builds a peer (not started). */

@@ -78,6 +78,7 @@ export async function runPeer (config: PeerConfig, pair: KeyringPair): Promise<R
     status: () => peer.status(),
     rankings: () => peer.rankings(),
     anchors: () => peer.anchors(),
+    peers: () => peer.peers(),
     control: (req) => {
       if (req.action === 'pause') peer.setPaused(true)
       else if (req.action === 'resume') peer.setPaused(false)

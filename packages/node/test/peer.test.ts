@@ -1,0 +1,42 @@
+import { test, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import { Keyring } from '@polkadot/keyring'
+import { cryptoWaitReady } from '@polkadot/util-crypto'
+import { peerViews } from '../src/peer.ts'
+import { startApi } from '../src/api.ts'
+import type { PeersResponse } from '../src/api-types.ts'
+
+describe('peer views', () => {
+  test('mesh summaries become /peers rows: bound hotkey as SS58, its uid among members, scores', async () => {
+    await cryptoWaitReady()
+    const kr = new Keyring({ type: 'sr25519', ss58Format: 42 })
+    const [a, b, stranger] = ['//pv-a', '//pv-b', '//pv-x'].map((u) => kr.addFromUri(u))
+    const hexOf = (p: typeof a): string => Buffer.from(p.publicKey).toString('hex')
+    const rows = peerViews([
+      { peerId: '12D3KooWA', connected: true, gossipScore: 1.5, appScore: -2, banned: false, hotkeys: { 7: hexOf(b) } },
+      { peerId: '12D3KooWB', connected: false, gossipScore: 0, appScore: 0, banned: true, hotkeys: { 7: '0x' + hexOf(stranger), 8: hexOf(a) } },
+      { peerId: '12D3KooWC', connected: true, gossipScore: 0, appScore: 0, banned: false, hotkeys: {} },
+    ], [a.address, b.address], 7)
+    assert.deepEqual(rows.map((r) => [r.peerId, r.hotkey, r.uid, r.connected, r.score, r.appScore, r.banned]), [
+      ['12D3KooWA', b.address, 1, true, 1.5, -2, false],
+      ['12D3KooWB', stranger.address, null, false, 0, 0, true],
+      ['12D3KooWC', null, null, true, 0, 0, false],
+    ])
+  })
+
+  test('GET /peers serves an async source', async () => {
+    const rows: PeersResponse = { peers: [{ peerId: 'p', hotkey: null, uid: null, connected: true, score: 0, appScore: 0, banned: false, latencyMs: null }] }
+    const server = await startApi({
+      status: () => ({}), rankings: () => ({}), anchors: () => [],
+      peers: async () => rows,
+      control: () => ({ ok: true, paused: false, throttle: 1 }),
+      onEvent: () => () => {},
+    })
+    try {
+      const r = await fetch(server.url + '/peers', { headers: { authorization: `Bearer ${server.token}` } })
+      assert.deepEqual(await r.json(), rows)
+    } finally {
+      await server.close()
+    }
+  })
+})
