@@ -50,7 +50,8 @@ export interface PeerEvents {
   'rankings:consensus': ConsensusView
   'peers': { peers: PeerView[] }
   'contribution': ContributionView
-  'log': { level: string, module: string, msg: string, time: string }
+  /** A log line of the peer (info and above); `fields` are structured and redacted (no passwords, mnemonics, tokens). */
+  'log': { level: string, module: string, msg: string, time: string, fields?: Record<string, unknown> }
   'state:paused': { paused: boolean }
   'state:throttle': { throttle: number }
   'peer:stopped': { reason: string }

@@ -40,6 +40,14 @@ export function isLogLevel (x: unknown): x is LogLevel {
   return typeof x === 'string' && x in ORDER
 }
 
+/** A log record as the API's `log` event: level, module, message, time, and the other (already redacted) fields. */
+export function logEventOf (r: LogRecord): { level: string, module: string, msg: string, time: string, fields?: Record<string, unknown> } {
+  const { time, level, module, msg, ...rest } = r
+  // Redact again: a sink may receive records not built by createLogger.
+  const fields = redact(rest) as Record<string, unknown>
+  return { level, module, msg, time, ...(Object.keys(fields).length > 0 ? { fields } : {}) }
+}
+
 /** A JSON-lines sink to a stream (stderr by default). */
 export function streamSink (stream: NodeJS.WritableStream = process.stderr): LogSink {
   return (r) => { stream.write(JSON.stringify(r, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v) + '\n') }

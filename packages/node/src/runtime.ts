@@ -14,7 +14,7 @@ import type { PeerEventName } from './api-types.ts'
 import { chainEndpoint, type PeerConfig } from './config.ts'
 import { dataPaths } from './datadir.ts'
 import { NodeError, errorMessage } from './errors.ts'
-import { createLogger, streamSink, type LogRecord, type Logger } from './logger.ts'
+import { createLogger, logEventOf, streamSink, type LogRecord, type Logger } from './logger.ts'
 import { createPeerMetrics } from './metrics.ts'
 import { createPeer, ss58, type Peer } from './peer.ts'
 import { writeJsonAtomic } from './persist.ts'
@@ -56,7 +56,15 @@ export async function runPeer (config: PeerConfig, pair: KeyringPair): Promise<R
     if (ipc && process.connected) process.send!({ type: 'event', name, data }, undefined, {}, () => {})
   }
   const sinks = [streamSink(process.stderr)]
-  const logger = createLogger({ level: config.logLevel, sinks: [...sinks, (r: LogRecord) => { if (r.level !== 'debug') forward('log', { level: r.level, module: r.module, msg: r.msg, time: r.time }) }] })
+  // Log lines go onto the peer's event stream (the API's SSE and, under demo, the parent) once the peer exists;
+  // before that (chain connect, mesh start) straight to the parent.
+  let peerEvents: Peer['events'] | null = null
+  const toEvents = (r: LogRecord): void => {
+    if (r.level === 'debug') return
+    const ev = logEventOf(r)
+    if (peerEvents !== null) peerEvents.emit('log', ev); else forward('log', ev)
+  }
+  const logger = createLogger({ level: config.logLevel, sinks: [...sinks, toEvents] })
   const chain = await connectChain(config, logger)
   // On subtensor the subnet's members are its registered hotkeys (uid order), read from the metagraph.
   if (chain !== null && chain.kind === 'subtensor' && chain.metagraph !== undefined) {
@@ -90,6 +98,7 @@ export async function runPeer (config: PeerConfig, pair: KeyringPair): Promise<R
   }, { port: config.api.port, token: config.api.token, registry: metrics.registry })
   writeJsonAtomic(paths.api, { url: api.url, token: api.token, pid: process.pid, hotkey: ss58(decodeAddress(pair.address)) })
   peer.events.onAny((name, data) => { forward(name, data) })
+  peerEvents = peer.events
   let stopping: Promise<void> | null = null
   const stop = (reason = 'stopped'): Promise<void> => {
     stopping ??= (async () => {
