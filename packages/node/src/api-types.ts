@@ -45,7 +45,7 @@ export interface PeerEvents {
   'round:end': { round: number, timings: RoundTimings }
   'rankings:local': { epoch: number, uids: number[], weights: number[] }
   'anchor:submitted': { epoch: number, netuid: number }
-  'anchor:done': { epoch: number, netuid: number, blockNumber: number, blockHash: string, recovered: boolean, resumed: boolean }
+  'anchor:done': { epoch: number, netuid: number, blockNumber: number, blockHash: string, extrinsicHash?: string, recovered: boolean, resumed: boolean }
   'anchor:failed': { epoch: number, netuid: number, error: string }
   'rankings:consensus': ConsensusView
   'peers': { peers: PeerView[] }
@@ -136,7 +136,20 @@ export interface RankingsResponse {
 }
 
 /** GET /anchors */
-export interface AnchorsResponse { anchors: Array<{ epoch: number, netuid: number, status: 'pending' | 'done', blockNumber?: number }> }
+export interface AnchorRow {
+  epoch: number
+  netuid: number
+  status: 'pending' | 'done'
+  /** Inclusion block (done anchors). */
+  blockNumber?: number
+  blockHash?: string
+  extrinsicHash?: string
+  /** Found on chain after a restart rather than seen included (hashes may then be absent). */
+  recovered?: boolean
+  /** When the journal recorded this state (ISO 8601). */
+  time: string
+}
+export interface AnchorsResponse { anchors: AnchorRow[] }
 
 /** POST /control */
 export type ControlRequest = { action: 'pause' } | { action: 'resume' } | { action: 'throttle', value: number }

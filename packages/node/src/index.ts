@@ -33,7 +33,7 @@ export {
 export { createWallet, importWallet, listWallets, unlockWallet, hotkeyState, devPair, DEFAULT_WALLET_ROOT, type WalletInfo, type WalletLocation } from './wallet.ts'
 export { wallClock, blockClock, wallRound, blockRound, adaptiveCollectMs, type RoundClock, type RoundTime } from './clock.ts'
 export {
-  createPeer, Peer, PeerEmitter, consensusFromAnchors, consensusInput, toWireTensor, fromWireTensor, validatorSetup, peerViews,
+  createPeer, Peer, PeerEmitter, consensusFromAnchors, consensusInput, toWireTensor, fromWireTensor, validatorSetup, peerViews, anchorRows,
   type PeerDeps,
 } from './peer.ts'
 export { createMeshPort, createDevnetPort, startDevnetPort, type MeshPort, type ChainPort } from './adapters.ts'

@@ -28,10 +28,10 @@ import {
   type RankingMessage, type TopKTensor,
 } from '@tensormesh/wire'
 import type { ChainPort, GradientEvent, MeshPort, PeerSummaryLike } from './adapters.ts'
-import type { ConsensusView, MinerScore, PeerEventName, PeerEvents, PeerView, RoundTimings, StatusResponse } from './api-types.ts'
+import type { AnchorRow, ConsensusView, MinerScore, PeerEventName, PeerEvents, PeerView, RoundTimings, StatusResponse } from './api-types.ts'
 import { adaptiveCollectMs, blockClock, sleep, wallClock, type RoundClock } from './clock.ts'
 import type { PeerConfig } from './config.ts'
-import { AnchorJournal, ensureDataDir, loadState, saveState, type DataPaths, type PeerState } from './datadir.ts'
+import { AnchorJournal, ensureDataDir, loadState, saveState, type AnchorEntry, type DataPaths, type PeerState } from './datadir.ts'
 import { NodeError, errorMessage } from './errors.ts'
 import { assignmentRef, heldoutRef, learnEvaluator, queryRef, samplesOf } from './evaluator.ts'
 import { createLogger, type Logger } from './logger.ts'
@@ -750,7 +750,7 @@ export class Peer {
     try {
       const rc = await this.chain!.anchorRanking(this.pair, bytes)
       this.journal.record({ epoch: epochNo, netuid, status: 'done', blockNumber: rc.blockNumber, blockHash: rc.blockHash, extrinsicHash: rc.extrinsicHash, recovered: rc.recovered })
-      this.events.emit('anchor:done', { epoch: epochNo, netuid, blockNumber: rc.blockNumber, blockHash: rc.blockHash, recovered: rc.recovered, resumed })
+      this.events.emit('anchor:done', { epoch: epochNo, netuid, blockNumber: rc.blockNumber, blockHash: rc.blockHash, ...(rc.extrinsicHash !== undefined ? { extrinsicHash: rc.extrinsicHash } : {}), recovered: rc.recovered, resumed })
       this.log.info('ranking anchored', { epoch: epochNo, block: rc.blockNumber })
     } catch (e) {
       this.events.emit('anchor:failed', { epoch: epochNo, netuid, error: errorMessage(e) })
@@ -861,8 +861,8 @@ export class Peer {
     return { local: this.lastLocal, scores: this.lastScores, consensus: this.lastConsensus }
   }
 
-  anchors (): Array<{ epoch: number, netuid: number, status: 'pending' | 'done', blockNumber?: number }> {
-    return [...this.journal.done(), ...this.journal.pending()].map((e) => ({ epoch: e.epoch, netuid: e.netuid, status: e.status, ...(e.blockNumber !== undefined ? { blockNumber: e.blockNumber } : {}) })).sort((a, b) => a.epoch - b.epoch)
+  anchors (): AnchorRow[] {
+    return anchorRows([...this.journal.done(), ...this.journal.pending()])
   }
 }
 
@@ -898,6 +898,20 @@ export function peerViews (ps: PeerSummaryLike[], members: string[], netuid: num
     const uid = hk === null ? null : byHex.get(hk) ?? null
     return { peerId: p.peerId, hotkey: hk === null ? null : ss58(unhex(hk)), uid, connected: p.connected, score: p.gossipScore, appScore: p.appScore, banned: p.banned, latencyMs: null }
   })
+}
+
+/** Journal entries as GET /anchors rows (by epoch, then netuid): no ranking bytes, hashes where known. Pure. */
+export function anchorRows (entries: AnchorEntry[]): AnchorRow[] {
+  return entries.map((e) => ({
+    epoch: e.epoch,
+    netuid: e.netuid,
+    status: e.status,
+    ...(e.blockNumber !== undefined ? { blockNumber: e.blockNumber } : {}),
+    ...(e.blockHash !== undefined && e.blockHash !== '' ? { blockHash: e.blockHash } : {}),
+    ...(e.extrinsicHash !== undefined && e.extrinsicHash !== '' ? { extrinsicHash: e.extrinsicHash } : {}),
+    ...(e.recovered === true ? { recovered: true } : {}),
+    time: e.time,
+  })).sort((a, b) => a.epoch - b.epoch || a.netuid - b.netuid)
 }
 
 /** Builds a peer (not started). */

@@ -2,7 +2,11 @@ import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { Keyring } from '@polkadot/keyring'
 import { cryptoWaitReady } from '@polkadot/util-crypto'
-import { peerViews } from '../src/peer.ts'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { anchorRows, peerViews } from '../src/peer.ts'
+import { AnchorJournal } from '../src/datadir.ts'
 import { startApi } from '../src/api.ts'
 import type { PeersResponse } from '../src/api-types.ts'
 
@@ -38,5 +42,22 @@ describe('peer views', () => {
     } finally {
       await server.close()
     }
+  })
+
+  test('GET /anchors rows carry block and extrinsic hashes from the journal, never the ranking bytes', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'tm-anchors-')), 'anchors.jsonl')
+    const j = new AnchorJournal(path)
+    j.record({ epoch: 3, netuid: 1, status: 'pending', bytes: 'abcd' })
+    j.record({ epoch: 2, netuid: 1, status: 'pending', bytes: 'beef' })
+    j.record({ epoch: 2, netuid: 1, status: 'done', blockNumber: 40, blockHash: '0x' + '11'.repeat(32), extrinsicHash: '0x' + '22'.repeat(32), recovered: false })
+    j.record({ epoch: 1, netuid: 1, status: 'done', blockNumber: 20, recovered: true })
+    const reread = new AnchorJournal(path)
+    const rows = anchorRows([...reread.done(), ...reread.pending()])
+    assert.deepEqual(rows.map(({ time: _t, ...r }) => r), [
+      { epoch: 1, netuid: 1, status: 'done', blockNumber: 20, recovered: true },
+      { epoch: 2, netuid: 1, status: 'done', blockNumber: 40, blockHash: '0x' + '11'.repeat(32), extrinsicHash: '0x' + '22'.repeat(32) },
+      { epoch: 3, netuid: 1, status: 'pending' },
+    ])
+    assert.ok(rows.every((r) => !Number.isNaN(Date.parse(r.time)) && !('bytes' in r)))
   })
 })
