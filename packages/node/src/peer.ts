@@ -29,7 +29,7 @@ import {
 } from '@tensormesh/wire'
 import type { ChainPort, GradientEvent, MeshPort, PeerSummaryLike } from './adapters.ts'
 import type { AnchorRow, ConsensusView, MinerScore, PeerEventName, PeerEvents, PeerView, RoundTimings, StatusResponse } from './api-types.ts'
-import { adaptiveCollectMs, blockClock, sleep, wallClock, type RoundClock } from './clock.ts'
+import { adaptiveCollectMs, blockClock, sleep, wallClock, type RoundClock, type RoundTime } from './clock.ts'
 import type { PeerConfig } from './config.ts'
 import { AnchorJournal, ensureDataDir, loadState, saveState, type AnchorEntry, type DataPaths, type PeerState } from './datadir.ts'
 import { NodeError, errorMessage } from './errors.ts'
@@ -419,20 +419,15 @@ export class Peer {
   // ---- the loop ----------------------------------------------------------------------------------
 
   private async run (): Promise<void> {
-    const clock = this.clock!
-    let next = Math.max(clock.now().round, this.state.lastRound + 1)
-    while (!this.abort.signal.aborted) {
-      if (this.paused) await new Promise<void>((resolve) => { this.resumeWaiters.push(resolve) })
-      if (this.abort.signal.aborted) break
-      const t = await clock.waitFor(next, this.abort.signal)
-      if (this.abort.signal.aborted) break
-      // A late start or a slow round: skip to the round now under way.
-      const round = Math.max(next, t.round)
-      await this.runRound(round, t.startMs, t.endMs)
-      next = round + 1
-      // Rounds are numbered from the subnet's genesis, so every peer of a bounded run ends with the same round.
-      if (this.config.maxRounds > 0 && round >= this.config.maxRounds - 1) break
-    }
+    await roundLoop({
+      clock: this.clock!,
+      first: Math.max(this.clock!.now().round, this.state.lastRound + 1),
+      maxRounds: this.config.maxRounds,
+      signal: this.abort.signal,
+      isPaused: () => this.paused,
+      untilResumed: () => new Promise<void>((resolve) => { this.resumeWaiters.push(resolve) }),
+      runRound: (round, t) => this.runRound(round, t.startMs, t.endMs),
+    })
     await this.anchoring.catch(() => {})
   }
 
@@ -912,6 +907,35 @@ export function anchorRows (entries: AnchorEntry[]): AnchorRow[] {
     ...(e.recovered === true ? { recovered: true } : {}),
     time: e.time,
   })).sort((a, b) => a.epoch - b.epoch || a.netuid - b.netuid)
+}
+
+/**
+ * The round loop: wait while paused, wait for the next round to begin, run it. The pause flag is checked again
+ * after the wait for the round (a pause that came in while waiting holds this round too), and a late start or a
+ * slow round skips to the round now under way.
+ */
+export async function roundLoop (o: {
+  clock: Pick<RoundClock, 'waitFor'>
+  first: number
+  maxRounds: number
+  signal: AbortSignal
+  isPaused: () => boolean
+  untilResumed: () => Promise<void>
+  runRound: (round: number, t: RoundTime) => Promise<void>
+}): Promise<void> {
+  let next = o.first
+  while (!o.signal.aborted) {
+    if (o.isPaused()) await o.untilResumed()
+    if (o.signal.aborted) break
+    const t = await o.clock.waitFor(next, o.signal)
+    if (o.signal.aborted) break
+    if (o.isPaused()) continue
+    const round = Math.max(next, t.round)
+    await o.runRound(round, t)
+    next = round + 1
+    // Rounds are numbered from the subnet's genesis, so every peer of a bounded run ends with the same round.
+    if (o.maxRounds > 0 && round >= o.maxRounds - 1) break
+  }
 }
 
 /** Builds a peer (not started). */

@@ -5,7 +5,8 @@ import { cryptoWaitReady } from '@polkadot/util-crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { anchorRows, peerViews } from '../src/peer.ts'
+import { anchorRows, peerViews, roundLoop } from '../src/peer.ts'
+import type { RoundTime } from '../src/clock.ts'
 import { AnchorJournal } from '../src/datadir.ts'
 import { startApi } from '../src/api.ts'
 import type { PeersResponse } from '../src/api-types.ts'
@@ -59,5 +60,37 @@ describe('peer views', () => {
       { epoch: 3, netuid: 1, status: 'pending' },
     ])
     assert.ok(rows.every((r) => !Number.isNaN(Date.parse(r.time)) && !('bytes' in r)))
+  })
+
+  test('round loop: a pause that arrives while waiting for a round holds that round too', async () => {
+    // A clock the test drives by hand: each waitFor hands its resolver to the test.
+    const waits: Array<{ round: number, resolve: (t: RoundTime) => void }> = []
+    let notify: (() => void) | null = null
+    const waited = async (n: number): Promise<void> => { while (waits.length < n) await new Promise<void>((resolve) => { notify = resolve }) }
+    const clock = { waitFor: (round: number) => new Promise<RoundTime>((resolve) => { waits.push({ round, resolve }); notify?.() }) }
+    let paused = false
+    let resume: (() => void) | null = null
+    let resumeAsked = 0
+    const ran: number[] = []
+    const loop = roundLoop({
+      clock, first: 5, maxRounds: 7, signal: new AbortController().signal,
+      isPaused: () => paused,
+      untilResumed: () => { resumeAsked++; return new Promise<void>((resolve) => { resume = resolve }) },
+      runRound: async (r) => { ran.push(r) },
+    })
+    await waited(1)
+    assert.equal(waits[0].round, 5)
+    paused = true // paused while waiting for round 5 to begin
+    waits[0].resolve({ round: 5, startMs: 0, endMs: 1 })
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(ran, [])
+    assert.equal(resumeAsked, 1)
+    paused = false
+    resume!()
+    await waited(2)
+    assert.equal(waits[1].round, 5)
+    waits[1].resolve({ round: 6, startMs: 1, endMs: 2 }) // resumed late: skip to the round under way
+    await loop
+    assert.deepEqual(ran, [6])
   })
 })
