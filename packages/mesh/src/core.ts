@@ -49,6 +49,12 @@ export interface MeshOptions extends MeshNodeOptions {
   queues?: Partial<Record<GossipKind, GossipQueueOptions>>
   /** How long a gradient from a directly connected, not yet bound peer waits for its identity. Default 2000 ms. */
   bindingWaitMs?: number
+  /**
+   * Re-flood our identity bindings this often. A peer reached only through others (behind NAT, via a
+   * relay) never subscribes to us directly, so without this it would learn our binding only if it
+   * happened to be in the mesh when we last published. Default 60 000 ms; 0 turns it off.
+   */
+  identityRepublishMs?: number
   /** Local (application) score: half-life, ban threshold, ban duration. */
   score?: PeerScoreBookOptions
   /** Gossipsub score weights and IP colocation. */
@@ -207,6 +213,7 @@ export class MeshCore {
   private queryHandler: QueryHandler | null = null
   private identityTimers = new Map<number, ReturnType<typeof setTimeout>>()
   private maintenance: ReturnType<typeof setInterval> | null = null
+  private republish: ReturnType<typeof setInterval> | null = null
   private nextRequestId = 1
   private ticks = 0
 
@@ -260,11 +267,19 @@ export class MeshCore {
     for (const netuid of this.opts.netuids ?? []) this.joinSubnet(netuid)
     this.maintenance = setInterval(() => { this.maintain() }, 5_000)
     this.maintenance.unref()
+    const every = this.opts.identityRepublishMs ?? 60_000
+    if (every > 0) {
+      this.republish = setInterval(() => {
+        for (const netuid of this.identities.keys()) if (this.joined.has(netuid)) this.scheduleIdentity(netuid, 0)
+      }, every)
+      this.republish.unref()
+    }
     return this.info()
   }
 
   async stop (): Promise<void> {
     if (this.maintenance != null) clearInterval(this.maintenance)
+    if (this.republish != null) clearInterval(this.republish)
     for (const t of this.identityTimers.values()) clearTimeout(t)
     this.identityTimers.clear()
     const node = this.node
