@@ -37,7 +37,8 @@ export interface TrainConfig {
   batchSize: number
 }
 
-export interface CodecConfig { chunkSize: number, topK: number, bits: 8 }
+/** Gradient codec (protocols/gradient.md `topk`): 8-bit int8 or 2-bit codes; learn and wire agree on both. */
+export interface CodecConfig { chunkSize: number, topK: number, bits: 8 | 2 }
 
 export interface PeerConfig {
   dataDir: string
@@ -199,8 +200,7 @@ export function applySource (base: PeerConfig, partial: PartialConfig, source: S
       case 'train.batchSize': c.train.batchSize = int(source, key, v, 1, 65_536); break
       case 'codec.chunkSize': c.codec.chunkSize = int(source, key, v, 16, 1 << 20); break
       case 'codec.topK': c.codec.topK = int(source, key, v, 1, 1 << 20); break
-      // Only 8-bit: wire's 2-bit code table differs from learn's, so 2-bit updates would not round-trip.
-      case 'codec.bits': c.codec.bits = int(source, key, v, 8, 8) as 8; break
+      case 'codec.bits': { const b = int(source, key, v, 2, 8); if (b !== 2 && b !== 8) bad(source, key, 'must be 2 or 8', v); c.codec.bits = b as 8 | 2; break }
       case 'aggregation': c.aggregation = oneOf(source, key, v, AGGREGATIONS); break
       case 'behaviour': c.behaviour = oneOf(source, key, v, BEHAVIOURS); break
       case 'logLevel': if (!isLogLevel(v)) bad(source, key, 'must be one of debug, info, warn, error, silent', v); c.logLevel = v as LogLevel; break

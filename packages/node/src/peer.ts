@@ -3,7 +3,7 @@
  *
  * Per round r: sync θ_r with the leader (the highest-stake validator) through its status and, when our model differs,
  * its checkpoint over request/response (hash-verified); a miner trains on its deterministic assignment, encodes
- * (top-k, int8, error feedback) and publishes; a validator collects gradients until an adaptive deadline, queries the
+ * (top-k, int8 or 2-bit, error feedback) and publishes; a validator collects gradients until an adaptive deadline, queries the
  * miners with held-out inputs, scores everything with packages/value, folds scores into an EMA, aggregates the
  * accepted updates robustly into θ_{r+1} and (the leader) serves it. At the end of every epoch validators turn the EMA
  * into u16 weights, publish them on the rankings topic and anchor them on chain (journaled: never twice), then every
@@ -60,17 +60,19 @@ export const unhex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, '
 export const ss58 = (k: string | Uint8Array): string => encodeAddress(typeof k === 'string' ? decodeAddress(k) : k, 42)
 export const sha256hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
-/** learn's codec output as wire's top-k tensor (whole update; 8-bit codes mean the same in both). */
+/**
+ * learn's codec output as wire's top-k tensor (whole update). Both follow protocols/gradient.md, so int8 values and
+ * packed 2-bit codes (two's complement −2..1, four per byte, low bits first) pass through unchanged.
+ */
 export function toWireTensor (e: EncodedUpdate): TopKTensor {
   if (e.offset !== 0) throw new NodeError('BAD_CONFIG', 'chunked updates are not published by this peer')
-  return { format: 'topk', length: e.length, chunkSize: e.chunkSize, bits: 8, indices: e.indices, values: e.values, scales: e.scales }
+  return { format: 'topk', length: e.length, chunkSize: e.chunkSize, bits: e.bits, indices: e.indices, values: e.values, scales: e.scales }
 }
 
-/** wire's tensor back into learn's dense vector (throws on anything malformed). */
+/** wire's tensor back into learn's dense vector, 8- or 2-bit (throws on anything malformed). */
 export function fromWireTensor (t: GradientMessage['tensor']): Float32Array {
   if (t.format === 'dense') return Float32Array.from(t.values)
-  if (t.bits !== 8) throw new NodeError('BAD_CONFIG', '2-bit updates are not accepted')
-  return decodeUpdate({ length: t.length, offset: 0, chunkSize: t.chunkSize, bits: 8, indices: t.indices, values: t.values, scales: t.scales })
+  return decodeUpdate({ length: t.length, offset: 0, chunkSize: t.chunkSize, bits: t.bits, indices: t.indices, values: t.values, scales: t.scales })
 }
 
 /** Yuma over the anchored rankings of an epoch (devnet: peers compute the view themselves). Pure. */
@@ -245,7 +247,7 @@ export class Peer {
     this.learner = await createLearner({ ...task, hyper: { ...task.hyper, batchSize: this.config.train.batchSize } })
     const d = doctor()
     this.events.emit('backend', { backend: d.backend, gpu: d.gpu, tried: d.tried.map((t) => ({ name: t.backend, ok: t.ok, ...(t.reason !== undefined ? { error: t.reason } : {}) })) })
-    this.feedback = new ErrorFeedback(this.learner.size, { chunkSize: this.config.codec.chunkSize, topK: this.config.codec.topK, bits: 8 })
+    this.feedback = new ErrorFeedback(this.learner.size, { chunkSize: this.config.codec.chunkSize, topK: this.config.codec.topK, bits: this.config.codec.bits })
     await this.loadModel()
     this.members = this.config.members.map(ss58)
     if (this.chain !== null) {
