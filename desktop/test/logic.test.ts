@@ -39,7 +39,7 @@ describe('renderer model', () => {
     applyEvent(m, 'rankings:consensus', consensus(1, [3, 1, 2], [0, 0.75, 0.25]))
     applyEvent(m, 'anchor:submitted', { epoch: 1, netuid: 1 })
     applyEvent(m, 'anchor:done', { epoch: 1, netuid: 1, blockNumber: 42, blockHash: '0xabc', recovered: false, resumed: false })
-    applyEvent(m, 'peers', { peers: [{ peerId: '12D3KooWa', hotkey: '5A', uid: 1, connected: true, score: 1, banned: false }] })
+    applyEvent(m, 'peers', { peers: [{ peerId: '12D3KooWa', hotkey: '5A', uid: 1, connected: true, score: 1, appScore: 0, latencyMs: null, banned: false }] })
     assert.deepEqual(m.anchors, [{ epoch: 1, netuid: 1, status: 'done', blockNumber: 42, blockHash: '0xabc', extrinsicHash: null, error: null }])
     const rows = rankRows(m)
     assert.deepEqual(rows.map((r) => r.uid), [0, 1, 2])
