@@ -4,14 +4,32 @@
  * the node's utility-process entry and the wallet worker (dist/main/*.mjs). Checks the preload's requires.
  */
 import { build as viteBuild } from 'vite'
-import { build } from 'esbuild'
+import { build, type Plugin } from 'esbuild'
 import { copyFileSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const t0 = performance.now()
 const only = process.argv[2] // 'renderer' | 'electron' | undefined (both)
+const nodeSrc = dirname(fileURLToPath(import.meta.resolve('@tensormesh/node')))
+
+/**
+ * packages/node's `spawnDevnet` forks `./devnet-process.ts` next to its own module; inside the bundle that module is
+ * dist/main/node-entry.mjs, so the embedded devnet's process is bundled beside it as devnet-process.mjs and the
+ * bundled demo.ts points there (the build fails if that line of demo.ts changes).
+ */
+const devnetProcessPath: Plugin = {
+  name: 'devnet-process-path',
+  setup (b) {
+    b.onLoad({ filter: /[\\/]node[\\/]src[\\/]demo\.ts$/ }, (args) => {
+      const src = readFileSync(args.path, 'utf8')
+      const from = "new URL('./devnet-process.ts', import.meta.url)"
+      if (!src.includes(from)) throw new Error(`${args.path} no longer forks ${from}: update scripts/build.ts`)
+      return { contents: src.replace(from, "new URL('./devnet-process.mjs', import.meta.url)"), loader: 'ts' }
+    })
+  },
+}
 
 if (only !== 'electron') await viteBuild({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' })
 
@@ -23,7 +41,8 @@ if (only !== 'renderer') {
     outdir: join(root, 'dist/main'), outExtension: { '.js': '.cjs' }, external, logLevel: 'error', legalComments: 'none',
   })
   await build({
-    entryPoints: { 'node-entry': join(root, 'src/main/node-entry.ts'), 'wallet-worker': join(root, 'src/host/wallet-worker.ts') },
+    entryPoints: { 'node-entry': join(root, 'src/main/node-entry.ts'), 'wallet-worker': join(root, 'src/host/wallet-worker.ts'), 'devnet-process': join(nodeSrc, 'devnet-process.ts') },
+    plugins: [devnetProcessPath],
     bundle: true, platform: 'node', format: 'esm', target: 'node22', outdir: join(root, 'dist/main'), outExtension: { '.js': '.mjs' }, external,
     // CommonJS dependencies inside an ES module bundle still call require().
     banner: { js: "import { createRequire as __tmCreateRequire } from 'node:module'; const require = __tmCreateRequire(import.meta.url);" },

@@ -2,7 +2,7 @@
  * The Electron main process's logic (startApp) with Electron replaced ONLY at its adapter seam: FakeElectron below
  * implements ElectronAdapter by recording windows, IPC handlers, tray menus, notifications and login items, and runs
  * the "utility process" as a forked Node process of the real node entry (src/main/node-entry.ts). Everything else is
- * real: HostCore, the wallet worker writing btcli keyfiles, the node (runPeer, no chain) and its local API.
+ * real: HostCore, the wallet worker writing btcli keyfiles, the node (runPeer on its embedded devnet) and its local API.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -137,6 +137,7 @@ test('main process: app://, guarded IPC, onboarding into btcli keyfiles, node in
     assert.equal(st.hotkey, ob.profile.hotkey)
     assert.equal(st.role, 'miner')
     assert.equal(st.network, 'devnet')
+    assert.equal(st.chain?.kind, 'devnet', 'the node runs on its embedded devnet')
     const nodeStatus = async (): Promise<StatusResponse> => (await a.ipc(IPC.status)).ok as StatusResponse
 
     // Power policy: on battery (with pauseOnBattery) the node pauses, on AC it resumes; the tray says why.
