@@ -15,6 +15,7 @@ import { MeshError } from './errors.ts'
 import { MeshEventEmitter } from './events.ts'
 import { DEFAULT_SCORE_THRESHOLDS, peerScoreParams, topicScoreParams } from './gossip/scoring.ts'
 import { GossipValidationError, VerdictCounter, wrapValidator } from './gossip/validator.ts'
+import { LatencyProber } from './latency.ts'
 import { createMeshNode } from './node.ts'
 import { RateLimiter } from './rateLimiter.ts'
 import { CachedHotkeyRegistry } from './registry.ts'
@@ -26,6 +27,7 @@ import type { CheckpointProgress, GradientReceived } from './events.ts'
 import type { GossipQueue, GossipQueueOptions } from './gossip/queue.ts'
 import type { ScoreConfig } from './gossip/scoring.ts'
 import type { GossipInput } from './gossip/validator.ts'
+import type { LatencyProberOptions } from './latency.ts'
 import type { MeshLibp2p, MeshNodeOptions } from './node.ts'
 import type { RateQuota } from './rateLimiter.ts'
 import type { HotkeyRegistry } from './registry.ts'
@@ -63,6 +65,8 @@ export interface MeshOptions extends MeshNodeOptions {
   reqresp?: Partial<Record<ProtocolName, Partial<Pick<ProtocolDescriptor<unknown, unknown>, 'peerQuota' | 'totalQuota' | 'ttfbMs' | 'totalMs'>>>>
   /** Most gradients kept for fetch-by-hash. Default 512. */
   gradientStoreSize?: number
+  /** Round-trip measurement with libp2p ping: interval (default 15 s, 0 = only on connect), concurrency, timeout. */
+  ping?: LatencyProberOptions
 }
 
 export type ProtocolName = keyof typeof PROTOCOLS
@@ -80,6 +84,8 @@ export interface PeerSummary {
   banned: boolean
   /** Bound hotkeys (hex) per netuid. */
   hotkeys: Record<number, string>
+  /** Round-trip time in ms (moving average of libp2p pings); null while unmeasured or not connected. */
+  latencyMs: number | null
 }
 
 export interface MeshStats {
@@ -88,6 +94,8 @@ export interface MeshStats {
   reqresp: { inbound: Record<string, number>, outbound: Record<string, number> }
   penalties: Record<string, number>
   queues: Record<string, { length: number, dropped: number }>
+  /** libp2p pings answered and failed (timeouts, refused streams). */
+  ping: { ok: number, failed: number }
 }
 
 export interface PublishResult {
@@ -216,6 +224,7 @@ export class MeshCore {
   private republish: ReturnType<typeof setInterval> | null = null
   private nextRequestId = 1
   private ticks = 0
+  private readonly latency: LatencyProber
 
   constructor (opts: MeshOptions & { registry: HotkeyRegistry }) {
     this.opts = opts
@@ -223,6 +232,13 @@ export class MeshCore {
     this.scoreBook = new PeerScoreBook(opts.score)
     this.protocols = descriptors(opts.reqresp)
     for (const kind of GOSSIP_KINDS) this.rates.set(kind, new RateLimiter({ ...DEFAULT_RATES[kind], ...opts.gossipRate?.[kind] }))
+    this.latency = new LatencyProber({
+      ping: async (peerId, signal) => {
+        if (this.node == null) throw new MeshError('MESH_NOT_STARTED', 'mesh not started')
+        return await this.node.services.ping.ping(peerIdFromString(peerId), { signal })
+      },
+      connected: () => this.node == null ? [] : this.connections()
+    }, opts.ping)
   }
 
   /** The libp2p node (for diagnostics and the benchmark); throws before start. */
@@ -259,10 +275,17 @@ export class MeshCore {
     })
     const node = this.node
     this.reqresp = new ReqResp(node, { penalize: (p, r) => { this.penalize(p, r) }, isBanned: (p) => this.scoreBook.isBanned(p) })
-    node.addEventListener('peer:connect', (e) => { this.events.emit('peer:connected', { peerId: e.detail.toString() }) })
-    node.addEventListener('peer:disconnect', (e) => { this.events.emit('peer:disconnected', { peerId: e.detail.toString() }) })
+    node.addEventListener('peer:connect', (e) => {
+      this.latency.enqueue(e.detail.toString())
+      this.events.emit('peer:connected', { peerId: e.detail.toString() })
+    })
+    node.addEventListener('peer:disconnect', (e) => {
+      this.latency.forget(e.detail.toString())
+      this.events.emit('peer:disconnected', { peerId: e.detail.toString() })
+    })
     this.pubsub.addEventListener('subscription-change', (e) => { this.onSubscriptionChange(e.detail.subscriptions) })
     await this.registerProtocols()
+    this.latency.start()
     await node.start()
     for (const netuid of this.opts.netuids ?? []) this.joinSubnet(netuid)
     this.maintenance = setInterval(() => { this.maintain() }, 5_000)
@@ -280,6 +303,7 @@ export class MeshCore {
   async stop (): Promise<void> {
     if (this.maintenance != null) clearInterval(this.maintenance)
     if (this.republish != null) clearInterval(this.republish)
+    this.latency.stop()
     for (const t of this.identityTimers.values()) clearTimeout(t)
     this.identityTimers.clear()
     const node = this.node
@@ -548,7 +572,8 @@ export class MeshCore {
       gossipScore: ps.getScore(peerId),
       appScore: this.scoreBook.score(peerId),
       banned: this.scoreBook.isBanned(peerId),
-      hotkeys: Object.fromEntries([...(this.bindings.get(peerId) ?? new Map<number, IdentityBinding>())].map(([n, b]) => [n, toHex(b.hotkey)]))
+      hotkeys: Object.fromEntries([...(this.bindings.get(peerId) ?? new Map<number, IdentityBinding>())].map(([n, b]) => [n, toHex(b.hotkey)])),
+      latencyMs: connected.has(peerId) ? this.latency.book.get(peerId) : null
     }))
   }
 
@@ -557,7 +582,8 @@ export class MeshCore {
       verdicts: this.verdicts.toJSON(),
       reqresp: structuredClone(this.reqresp?.stats ?? { inbound: {}, outbound: {} }),
       penalties: Object.fromEntries(this.scoreBook.penaltyCounts),
-      queues: Object.fromEntries([...this.queues].map(([t, q]) => [t, { length: q.length, dropped: q.dropped }]))
+      queues: Object.fromEntries([...this.queues].map(([t, q]) => [t, { length: q.length, dropped: q.dropped }])),
+      ping: { ok: this.latency.book.ok, failed: this.latency.book.failed }
     }
   }
 

@@ -19,6 +19,7 @@ import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
 import type { ConnectionGater, Libp2p, PeerDiscovery, PrivateKey } from '@libp2p/interface'
+import type { Ping } from '@libp2p/ping'
 import type { PeerScoreParams, PeerScoreThresholds } from '@libp2p/gossipsub/score'
 
 /** Transport, discovery and NAT options of one mesh node. Every field has a sensible default. */
@@ -58,7 +59,7 @@ export interface MeshNodeOptions {
 export interface MeshServices {
   pubsub: GossipSub
   identify: unknown
-  ping: unknown
+  ping: Ping
   [key: string]: unknown
 }
 
