@@ -31,6 +31,12 @@ export interface TrainOptions extends Partial<Pick<TaskHyperparameters, 'optimiz
   /** Yield to the event loop every this many steps (default 10) so a peer stays responsive. */
   yieldEvery?: number
   onStep?: (step: number) => void
+  /**
+   * Wall-clock time (`Date.now()` ms) after which no further step starts: training ends early, after at least one step,
+   * and the result's `steps` says how many ran (replaying with that many steps gives the same result). A peer uses it
+   * to finish inside its share of a round whatever the machine's load.
+   */
+  stopAt?: number
 }
 
 export interface TrainResult {
@@ -169,8 +175,10 @@ export class Learner {
     let lossSum = tf.scalar(0)
     let correctSum = tf.scalar(0)
     const yieldEvery = options.yieldEvery ?? 10
+    const stopAt = options.stopAt ?? Infinity
+    let done = 0
     try {
-      for (let s = 0; s < steps; s++) {
+      for (let s = 0; s < steps && (s === 0 || Date.now() < stopAt); s++) {
         for (let j = 0; j < batch; j++) {
           const i = samples[(s * batch + j) % samples.length]
           idx[j] = i
@@ -195,19 +203,20 @@ export class Learner {
         lossSum.dispose()
         correctSum.dispose()
         ;[lossSum, correctSum] = next
+        done = s + 1
         options.onStep?.(s)
         if (yieldEvery > 0 && (s + 1) % yieldEvery === 0) await new Promise<void>((r) => setImmediate(r))
       }
-      const loss = lossSum.dataSync()[0] / steps
-      const accuracy = correctSum.dataSync()[0] / (steps * batch)
+      const loss = lossSum.dataSync()[0] / done
+      const accuracy = correctSum.dataSync()[0] / (done * batch)
       const end = this.getParams()
       const delta = new Float32Array(this.size)
       for (let i = 0; i < delta.length; i++) delta[i] = start[i] - end[i]
       if (!options.keepResult || !Number.isFinite(loss)) this.setParams(start)
       // a diverged run must never be published: the codec and aggregation would reject it anyway
-      if (!Number.isFinite(loss)) throw new LearnError('NON_FINITE', 'training diverged (non-finite loss)', { loss, steps })
+      if (!Number.isFinite(loss)) throw new LearnError('NON_FINITE', 'training diverged (non-finite loss)', { loss, steps: done })
       assertFinite(delta, 'delta')
-      return { delta, loss, accuracy, steps, samples: steps * batch, uniqueSamples: seen.size, ms: performance.now() - t0 }
+      return { delta, loss, accuracy, steps: done, samples: done * batch, uniqueSamples: seen.size, ms: performance.now() - t0 }
     } finally {
       lossSum.dispose()
       correctSum.dispose()

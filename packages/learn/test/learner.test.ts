@@ -100,6 +100,23 @@ describe('training and validator primitives', () => {
     assert.equal(r1.samples, 20)
   })
 
+  test('stopAt ends training early after at least one step; replaying that many steps gives the same Δ', async () => {
+    const l = await make(tiny)
+    const theta = l.getParams()
+    const s = Uint32Array.from([1, 2, 3, 4, 5, 6, 7, 8])
+    const past = await l.train(theta, s, { steps: 50, stopAt: Date.now() - 1 })
+    assert.equal(past.steps, 1, 'a deadline already passed still trains one step')
+    assert.equal(past.samples, 4)
+    let calls = 0
+    const stopped = await l.train(theta, s, { steps: 10_000, stopAt: Date.now() + 50, yieldEvery: 1, onStep: () => { calls++ } })
+    assert.ok(stopped.steps >= 1 && stopped.steps < 10_000, `stopped after ${stopped.steps} steps`)
+    assert.equal(calls, stopped.steps)
+    assert.ok(Number.isFinite(stopped.loss))
+    const again = await l.train(theta, s, { steps: stopped.steps })
+    assert.deepEqual(again.delta, stopped.delta)
+    assert.equal(again.loss, stopped.loss)
+  })
+
   test('evaluateUpdate equals evaluate(θ − ηΔ); explicit batches give the same result as indices', async () => {
     const l = await make('mnist-mlp')
     const theta = l.getParams()
