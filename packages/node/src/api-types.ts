@@ -59,8 +59,16 @@ export interface PeerEvents {
 
 export type PeerEventName = keyof PeerEvents
 
-/** One SSE message: `event: <name>` and `data: <json of PeerEvents[name]>`. */
+/** One SSE message: `id: <seq>`, `event: <name>` and `data: <json of PeerEvents[name]>`. */
 export interface ApiEvent<N extends PeerEventName = PeerEventName> { name: N, data: PeerEvents[N], seq: number }
+
+/**
+ * Data of the `hello` event that opens every /events stream (it has no id). `seq`: id of the node's latest event;
+ * `since`: the replay point asked for (Last-Event-ID or ?since=), null if none; `replayed`: events replayed before the
+ * live stream; `gap`: some events after `since` were no longer kept, so the replay is the latest event of each kind
+ * followed by every kept event (a full state) rather than exactly the missed events.
+ */
+export interface EventsHello { seq: number, since: number | null, replayed: number, gap: boolean }
 
 /** GET /peers rows: a mesh peer, its hotkey bound on this subnet (SS58) and uid, gossipsub and local scores. */
 export interface PeerView {
@@ -73,7 +81,7 @@ export interface PeerView {
   /** Our local application score (penalties, decayed). */
   appScore: number
   banned: boolean
-  /** Round-trip time in ms; null while the mesh does not measure it. */
+  /** Ping round-trip time in ms (moving average, libp2p ping every 15 s); null until measured. */
   latencyMs: number | null
 }
 

@@ -3,11 +3,17 @@
  * Bearer <token>, or ?token= for EventSource, which cannot set headers). Types in api-types.ts.
  *
  * GET /status, /rankings, /anchors, /peers, /events (SSE), /metrics (Prometheus); POST /control.
+ *
+ * Every event on /events carries a monotonically increasing `id:`. The last events (EventLog: 1000 events or 8 MiB)
+ * are kept, so a client that reconnects with `Last-Event-ID: N` (EventSource sends it by itself) or `?since=N` gets
+ * exactly the events after N, in order. When some of those have already left the log (or N is from an earlier run of
+ * the node), it first gets the latest event of every kind that is no longer in the log, then the whole log: a full
+ * state, flagged `gap: true` in the `hello` event that opens every stream.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
-import type { ApiErrorBody, ControlRequest, ControlResponse, PeerEventName } from './api-types.ts'
+import type { ApiErrorBody, ControlRequest, ControlResponse, EventsHello, PeerEventName } from './api-types.ts'
 import type { Registry } from 'prom-client'
 
 /** What the API serves; the peer implements it (tests may pass a stub). */
@@ -41,6 +47,71 @@ export function authorized (req: { headers: Record<string, string | string[] | u
 
 const MAX_BODY = 16 * 1024
 
+/** One event as sent on the stream: its id, name and the complete SSE frame. */
+export interface LoggedEvent { id: number, name: PeerEventName, frame: string }
+
+export interface EventLogOptions {
+  /** Most events kept for replay. Default 1000. */
+  maxEvents?: number
+  /** Most bytes of frames kept for replay (the newest event is always kept). Default 8 MiB. */
+  maxBytes?: number
+}
+
+const json = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => typeof x === 'bigint' ? x.toString() : x)
+
+/** Bounded history of the event stream, for Last-Event-ID replay. Pure (no I/O). */
+export class EventLog {
+  /** Id of the last event appended (0: none yet). */
+  seq = 0
+  private buf: LoggedEvent[] = []
+  private head = 0
+  private bytes = 0
+  private readonly latest = new Map<PeerEventName, LoggedEvent>()
+  private readonly maxEvents: number
+  private readonly maxBytes: number
+
+  constructor (o: EventLogOptions = {}) {
+    this.maxEvents = Math.max(1, o.maxEvents ?? 1000)
+    this.maxBytes = Math.max(1, o.maxBytes ?? 8 * 1024 * 1024)
+  }
+
+  get size (): number { return this.buf.length - this.head }
+  /** Id of the oldest event still kept (seq + 1 when none is). */
+  get oldest (): number { return this.size === 0 ? this.seq + 1 : this.buf[this.head].id }
+
+  append (name: PeerEventName, data: unknown): LoggedEvent {
+    const id = ++this.seq
+    const e: LoggedEvent = { id, name, frame: `id: ${id}\nevent: ${name}\ndata: ${json(data)}\n\n` }
+    this.buf.push(e)
+    this.bytes += e.frame.length
+    this.latest.set(name, e)
+    while (this.size > 1 && (this.size > this.maxEvents || this.bytes > this.maxBytes)) this.bytes -= this.buf[this.head++].frame.length
+    if (this.head > 1024 && this.head * 2 > this.buf.length) { this.buf = this.buf.slice(this.head); this.head = 0 }
+    return e
+  }
+
+  /**
+   * What a client that has seen every event up to id `since` needs: the events after it (gap false), or, when some
+   * of them are gone or `since` is not an id of this log (a later one: the node restarted), the latest event of each
+   * kind older than the log followed by the whole log (gap true). Ids always increase along the result.
+   */
+  after (since: number): { events: LoggedEvent[], gap: boolean } {
+    const kept = this.buf.slice(this.head)
+    if (since <= this.seq && since >= this.oldest - 1) return { events: kept.filter((e) => e.id > since), gap: false }
+    const older = [...this.latest.values()].filter((e) => e.id < this.oldest).sort((a, b) => a.id - b.id)
+    return { events: [...older, ...kept], gap: true }
+  }
+}
+
+/** The replay point of an /events request: `Last-Event-ID` (what EventSource sends on reconnect) before `?since=`. */
+export function replayFrom (req: { headers: Record<string, string | string[] | undefined>, url?: string }): number | null {
+  const h = req.headers['last-event-id']
+  const raw = typeof h === 'string' && h.trim() !== '' ? h.trim() : new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('since')
+  if (raw === null || raw === '') return null
+  if (!/^\d{1,15}$/.test(raw)) throw new Error(`Last-Event-ID / since must be a non-negative integer (got ${JSON.stringify(raw.slice(0, 32))})`)
+  return Number(raw)
+}
+
 function send (res: ServerResponse, status: number, body: unknown): void {
   const json = JSON.stringify(body, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v)
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
@@ -73,12 +144,12 @@ export function parseControl (body: unknown): ControlRequest {
   throw new Error('action must be pause, resume or throttle')
 }
 
-export async function startApi (source: ApiSource, opts: { port?: number, token?: string | null, registry?: Registry } = {}): Promise<ApiServer> {
+export async function startApi (source: ApiSource, opts: { port?: number, token?: string | null, registry?: Registry, replay?: EventLogOptions } = {}): Promise<ApiServer> {
   const token = opts.token ?? newToken()
   const clients = new Set<ServerResponse>()
-  let seq = 0
+  const log = new EventLog(opts.replay)
   const off = source.onEvent((name, data) => {
-    const frame = `id: ${++seq}\nevent: ${name}\ndata: ${JSON.stringify(data, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v)}\n\n`
+    const { frame } = log.append(name, data)
     for (const c of clients) c.write(frame)
   })
   const server: Server = createServer((req, res) => {
@@ -98,8 +169,14 @@ export async function startApi (source: ApiSource, opts: { port?: number, token?
       return
     }
     if (req.method === 'GET' && path === '/events') {
+      let since: number | null
+      try { since = replayFrom(req as { headers: Record<string, string | string[] | undefined>, url?: string }) } catch (e) { fail(res, 400, 'BAD_REQUEST', e instanceof Error ? e.message : String(e)); return }
+      const replay = since === null ? { events: [], gap: false } : log.after(since)
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
-      res.write(`event: hello\ndata: ${JSON.stringify({ seq })}\n\n`)
+      // The replay is written before the client joins, all in this tick: no event can fall between the two.
+      const hello: EventsHello = { seq: log.seq, since, replayed: replay.events.length, gap: replay.gap }
+      res.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify(hello)}\n\n`)
+      for (const e of replay.events) res.write(e.frame)
       clients.add(res)
       req.on('close', () => { clients.delete(res) })
       return
