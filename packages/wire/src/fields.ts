@@ -10,8 +10,26 @@ export type WireObject = Record<string, unknown>
 
 export class FieldContext {
   readonly kind: string
+  /**
+   * While decoding: each f32 array copied out of the input so far, with its first non-finite index, found right after the
+   * copy while the input bytes were still in cache (see firstNonFinite). `finite` then reuses the result instead of
+   * scanning the copy again. Undefined outside `decoding`, so encoding (and a caller's later changes to a decoded array)
+   * always get a fresh scan.
+   */
+  private scanned: { a: Float32Array; first: number }[] | undefined
+
   constructor(kind: string) {
     this.kind = kind
+  }
+
+  /** Runs a decode (structure, then validation) with `typed` recording its finiteness scans for `finite`. */
+  decoding<T>(fn: () => T): T {
+    this.scanned = []
+    try {
+      return fn()
+    } finally {
+      this.scanned = undefined
+    }
   }
 
   fail(code: WireErrorCode, field: string, reason: string): never {
@@ -67,7 +85,9 @@ export class FieldContext {
     if (v.byteLength % ctor.BYTES_PER_ELEMENT !== 0) {
       this.fail('BAD_FIELD', field, `${v.byteLength} bytes is not a whole number of ${ctor.BYTES_PER_ELEMENT}-byte elements`)
     }
-    return new ctor(copyBytes(v).buffer)
+    const out = new ctor(copyBytes(v).buffer)
+    if (out instanceof Float32Array && this.scanned !== undefined) this.scanned.push({ a: out, first: firstNonFinite(out, v) })
+    return out
   }
 
   // ---- meaning: typed message fields -------------------------------------------------------------------------------
@@ -91,7 +111,7 @@ export class FieldContext {
 
   /** Every value is finite. */
   finite(a: Float32Array, field: string): void {
-    const j = firstNonFinite(a)
+    const j = this.scanned?.find((s) => s.a === a)?.first ?? firstNonFinite(a)
     if (j >= 0) this.fail('NON_FINITE', field, `element ${j} is ${a[j]}`)
   }
 

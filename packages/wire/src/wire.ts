@@ -67,10 +67,12 @@ function envelope(bytes: Uint8Array): { o: WireObject; k: string } {
 function body<K extends MessageKind>(kind: K, o: WireObject): MessageMap[K] {
   const codec = CODECS[kind]
   const c = contexts[kind]
-  c.keys(o, '', ['v', 'k', ...codec.required], codec.optional)
-  const msg = codec.fromWire(o, c)
-  codec.validate(msg, c)
-  return msg
+  return c.decoding(() => {
+    c.keys(o, '', ['v', 'k', ...codec.required], codec.optional)
+    const msg = codec.fromWire(o, c)
+    codec.validate(msg, c)
+    return msg
+  })
 }
 
 /**

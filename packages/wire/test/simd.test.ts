@@ -2,11 +2,11 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { decodeQuery, encodeGradient, encodeQuery, scanWire, WireError } from '../src/index.ts'
 import type { GradientMessage } from '../src/index.ts'
-import { firstNonFinite, firstNotIncreasing, SIMD, SIMD_MIN_ELEMENTS } from '../src/simd.ts'
+import { CHUNK_BYTES, firstNonFinite, firstNotIncreasing, SIMD, SIMD_MIN_ELEMENTS } from '../src/simd.ts'
 
-// Lengths around the SIMD threshold, the 64-byte step, and the 1 MiB (262,144-element) chunk the arrays are copied in.
-const LENGTHS = [0, 1, 2, 17, SIMD_MIN_ELEMENTS - 1, SIMD_MIN_ELEMENTS, SIMD_MIN_ELEMENTS + 13, 262_144, 262_145, 262_160, 600_001]
-const spots = (n: number): number[] => [0, 1, 15, 16, 17, 63, 64, 2047, 262_143, 262_144, 262_145, n - 2, n - 1].filter((p) => p >= 0 && p < n)
+// Lengths around the SIMD threshold, the 64-byte step, and the 64 KiB (16,384-element) chunk the arrays are copied in.
+const LENGTHS = [0, 1, 2, 17, SIMD_MIN_ELEMENTS - 1, SIMD_MIN_ELEMENTS, SIMD_MIN_ELEMENTS + 13, 16_384, 16_385, 16_400, 49_153, 200_001]
+const spots = (n: number): number[] => [0, 1, 15, 16, 17, 63, 64, 2047, 16_383, 16_384, 16_385, 32_768, n - 2, n - 1].filter((p) => p >= 0 && p < n)
 
 function refNonFinite(a: Float32Array): number {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i
@@ -42,6 +42,45 @@ describe('SIMD validation scans agree with the scalar definition', () => {
     }
   })
 
+  test('the test lengths straddle the chunk size', () => {
+    assert.equal(CHUNK_BYTES, 16_384 * 4)
+  })
+
+  test('firstNonFinite(a, source) scans the source bytes, at any offset, and names the same element', () => {
+    for (const n of [SIMD_MIN_ELEMENTS, 16_385, 49_153]) {
+      const f = Float32Array.from({ length: n }, (_, i) => Math.cos(i) * 1e30)
+      for (const shift of [0, 1, 3]) {
+        const host = new Uint8Array(f.byteLength + 8)
+        const source = host.subarray(shift, shift + f.byteLength)
+        source.set(new Uint8Array(f.buffer))
+        assert.equal(firstNonFinite(f, source), -1, `n=${n} shift=${shift}`)
+        for (const p of spots(n)) {
+          const g = f.slice()
+          g[p] = NaN
+          source.set(new Uint8Array(g.buffer))
+          assert.equal(firstNonFinite(g, source), p, `n=${n} shift=${shift} p=${p}`)
+        }
+        source.set(new Uint8Array(f.buffer))
+      }
+      assert.throws(() => firstNonFinite(f, new Uint8Array(f.byteLength - 4)), RangeError)
+    }
+  })
+
+  test('firstNotIncreasing: unsigned order where signed order differs (runs above 2^31, wrapping past 2^32)', () => {
+    for (const n of [SIMD_MIN_ELEMENTS + 5, 16_385, 40_000]) {
+      for (const p of spots(n).filter((q) => q >= 1)) {
+        // increasing as signed i32 (..., -2, -1, 0, 1, ...) but not as u32: 0xffffffff then 0 at p
+        const wrap = Uint32Array.from({ length: n }, (_, i) => (i - p) >>> 0)
+        assert.equal(firstNotIncreasing(wrap), p, `wrap n=${n} p=${p}`)
+        // entirely above 2^31 and increasing: fine; then one element not above its predecessor
+        const high = Uint32Array.from({ length: n }, (_, i) => 0x80000000 + i * 3)
+        assert.equal(firstNotIncreasing(high), -1, `high n=${n}`)
+        high[p] = high[p - 1]
+        assert.equal(firstNotIncreasing(high), p, `high n=${n} p=${p}`)
+      }
+    }
+  })
+
   test('firstNotIncreasing: equal, smaller and wrapped (u32 above 2^31) neighbours anywhere', () => {
     for (const n of LENGTHS) {
       const u = new Uint32Array(n)
@@ -62,12 +101,29 @@ describe('SIMD validation scans agree with the scalar definition', () => {
 })
 
 describe('large messages: errors name the same element on the SIMD path', () => {
-  test('a NaN past the first 1 MiB chunk of a dense query is NON_FINITE at its index', () => {
+  test('a NaN past the first chunks of a dense query is NON_FINITE at its index', () => {
     const data = Float32Array.from({ length: 400_000 }, (_, i) => i / 7)
     const ok = { netuid: 1, round: 2, queryId: 3, inputs: { dtype: 'f32' as const, shape: [400_000], data } }
     assert.deepStrictEqual(decodeQuery(encodeQuery(ok)), ok)
     data[300_001] = NaN
     assert.throws(() => encodeQuery(ok), (e: unknown) => e instanceof WireError && e.code === 'NON_FINITE' && /element 300001 is NaN/.test(e.message))
+  })
+
+  test('decoding: a NaN deep in a dense tensor is NON_FINITE at its index; a decoded array changed later is checked afresh', () => {
+    const n = 40_000
+    const data = Float32Array.from({ length: n }, (_, i) => i / 7)
+    const ok = { netuid: 1, round: 2, queryId: 3, inputs: { dtype: 'f32' as const, shape: [n], data } }
+    const bytes = encodeQuery(ok)
+    const back = decodeQuery(bytes)
+    assert.deepStrictEqual(back, ok)
+    // the f32 payload is the last n * 4 bytes of the message: poke a NaN into element 30,001
+    const at = bytes.byteLength - n * 4 + 30_001 * 4
+    const bad = bytes.slice()
+    new DataView(bad.buffer).setFloat32(at, NaN, true)
+    assert.throws(() => decodeQuery(bad), (e: unknown) => e instanceof WireError && e.code === 'NON_FINITE' && e.field === 'inputs.data' && /element 30001 is NaN/.test(e.message))
+    // the decode-time scan result is not reused for a later encode of the same (now changed) array
+    back.inputs.data[12_345] = Infinity
+    assert.throws(() => encodeQuery(back), (e: unknown) => e instanceof WireError && e.code === 'NON_FINITE' && /element 12345 is Infinity/.test(e.message))
   })
 
   test('an out-of-order index deep in a large top-k gradient is BAD_FIELD at its index', () => {
