@@ -2,7 +2,7 @@
 // snapshot of subnet state to the per-uid terms the chain persists. See YUMA.md §1.2.
 import { YumaError } from './errors.ts'
 import {
-  ONE, divIntSum, mul, safeDiv, fixed64To32N, fixed64ToU64N, proportionOfAmount, proportionToU16, safeDiv64N, satAdd,
+  ONE, divIntSum, isReferenceArithmetic, mul, safeDiv, fixed64To32N, fixed64ToU64N, proportionOfAmount, proportionToU16, safeDiv64N, satAdd,
   satSub, sum, toFloat, toI64F64, u16ToProportion,
 } from './fixed.ts'
 import {
@@ -206,8 +206,11 @@ interface RowSource {
   isArray: boolean
   /** Throws via `fail` when malformed (stamp: a 65536-entry scratch for duplicate detection). */
   validate(name: string, stamp: Int32Array, gen: { v: number }): void
-  /** Loads row i, pushing (j, value) for kept j < n in stored order. */
-  load(i: number, n: number, keep: (i: number, j: number) => boolean, b: RowBuilder): void
+  /**
+   * Loads row i, pushing (j, value) in stored order for the j < n that pass the chain's masks:
+   * j ≠ diag and reg[j] < limit (every mask the epoch applies to a loaded row has this form).
+   */
+  load(i: number, n: number, reg: readonly number[], limit: number, diag: number, b: RowBuilder): void
 }
 
 function tupleRows(rows: ReadonlyArray<U16Row | undefined>): RowSource {
@@ -230,12 +233,13 @@ function tupleRows(rows: ReadonlyArray<U16Row | undefined>): RowSource {
         }
       }
     },
-    load(i, n, keep, b) {
+    load(i, n, reg, limit, diag, b) {
       const row = rows[i]
       if (!row) return
       for (let t = 0; t < row.length; t++) {
-        const j = row[t][0]
-        if (j < n && keep(i, j)) b.push(j, row[t][1])
+        const pair = row[t]
+        const j = pair[0]
+        if (j < n && j !== diag && reg[j] < limit) b.push(j, pair[1])
       }
     },
   }
@@ -261,13 +265,13 @@ function packedRows(rows: ReadonlyArray<PackedU16Row | undefined>): RowSource {
         }
       }
     },
-    load(i, n, keep, b) {
+    load(i, n, reg, limit, diag, b) {
       const row = rows[i]
       if (!row) return
       const { uids, values } = row
       for (let t = 0; t < uids.length; t++) {
         const j = uids[t]
-        if (j < n && keep(i, j)) b.push(j, values[t])
+        if (j < n && j !== diag && reg[j] < limit) b.push(j, values[t])
       }
     },
   }
@@ -312,11 +316,16 @@ function runEpoch(snapshot: EpochInput, weightRows: RowSource, bondRows: RowSour
   // 5. Weights: load (u16 as integer I32F32), masks, row-normalise. The chain's four filters
   // (mask_rows_sparse, mask_diag_sparse[_except_index], outdated and commit-reveal
   // vec_mask_sparse_matrix) keep entry order, so they are applied in one pass.
-  const commit = h.commitRevealWeightsEnabled
-    ? Array.from({ length: n }, (_, i) => snapshot.commitBlocks?.[i] ?? Infinity)
-    : null
-  const weights = loadRows(weightRows, n, (i, j) =>
-    !forbids[i] && (i !== j || i === ownerUid) && !(lastUpdate[i] <= reg[j]) && !(commit !== null && commit[i] < reg[j]))
+  // Per row, w_ij is kept iff i holds a permit, j ≠ i (unless i is the owner), reg_j < last_update_i
+  // and, with commit-reveal, reg_j ≤ commit_i (block numbers are integers: reg_j < commit_i + 1).
+  const weightLimit = new Float64Array(n)
+  const weightDiag = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const commit = h.commitRevealWeightsEnabled ? (snapshot.commitBlocks?.[i] ?? Infinity) + 1 : Infinity
+    weightLimit[i] = forbids[i] ? -Infinity : Math.min(lastUpdate[i], commit)
+    weightDiag[i] = i === ownerUid ? -1 : i
+  }
+  const weights = loadRows(weightRows, n, reg, weightLimit, weightDiag)
   rowNormalizeU16(weights)
 
   // 6–8. Consensus, clip, validator trust.
@@ -339,10 +348,11 @@ function runEpoch(snapshot: EpochInput, weightRows: RowSource, bondRows: RowSour
   const alpha = bondsMovingAverageAlpha(h.bondsMovingAverage)
   let dividends: number[]
   let emaBonds: SparseMatrix
-  // Bond columns of uids registered since the last step are dropped (scalar_vec_mask_sparse_matrix).
-  const bondKept = (_i: number, j: number): boolean => !(lastTempo <= reg[j])
+  // Bond columns of uids registered since the last step are dropped (scalar_vec_mask_sparse_matrix):
+  // kept iff reg_j < last_tempo.
+  const bondLimit = new Float64Array(n).fill(lastTempo)
   if (h.yuma3On) {
-    const bonds = loadRows(bondRows, n, bondKept)
+    const bonds = loadRows(bondRows, n, reg, bondLimit, null)
     for (const row of bonds) for (let t = 0; t < row.val.length; t++) row.val[t] = u16ToProportion(row.val[t])
     if (h.liquidAlphaOn && consensus.some((c) => c !== 0)) {
       const p: LiquidAlphaParams = {
@@ -369,7 +379,7 @@ function runEpoch(snapshot: EpochInput, weightRows: RowSource, bondRows: RowSour
     dividends = vecMul(perValidator, activeStake)
     inplaceNormalize(dividends)
   } else {
-    const bonds = loadRows(bondRows, n, bondKept)
+    const bonds = loadRows(bondRows, n, reg, bondLimit, null)
     const bondsNorm = colNormalizeU16(bonds, n)
     // row_hadamard_sparse, in place: the bond weights are not read again.
     const delta = weightsForBonds
@@ -457,23 +467,36 @@ export function bondsMovingAverageAlpha(bma: number): number {
 // raw sums of u16 rows exceed 2^53, so the division is done on the integers; see divIntSum).
 // Rows ≥ n and uids ≥ n are ignored (get_weights_sparse filters them; bonds beyond n never survive
 // the bond EMA, which only writes columns < n).
-function loadRows(rows: RowSource, n: number, keep: (i: number, j: number) => boolean): SparseMatrix {
+function loadRows(
+  rows: RowSource, n: number, reg: readonly number[], limit: Float64Array, diag: Float64Array | null,
+): SparseMatrix {
   const out: SparseMatrix = new Array(n)
   const b = new RowBuilder(n)
   for (let i = 0; i < n; i++) {
-    if (i < rows.length) rows.load(i, n, keep, b)
+    if (i < rows.length) rows.load(i, n, reg, limit[i], diag === null ? -1 : diag[i], b)
     out[i] = b.finish()
   }
   return out
 }
 
 // `inplace_row_normalize_sparse` on rows whose values are u16 integers standing for value·2^32.
+// For sums below 2^31 (fewer than 32769 entries) divIntSum(w, s) is floor(w·2^32 / s) with
+// w·2^32 < 2^48: the double quotient of two integers below 2^53 never rounds up to the next integer,
+// so Math.floor of it is exact and the loop needs no correction step.
 function rowNormalizeU16(m: SparseMatrix): void {
-  for (const row of m) {
-    const s = sum(row.val)
-    for (let t = 0; t < row.val.length; t++) row.val[t] = s > 0 ? divIntSum(row.val[t], s) : row.val[t] * ONE
+  const ref = isReferenceArithmetic()
+  for (let i = 0; i < m.length; i++) {
+    const val = m[i].val
+    const s = sum(val)
+    if (s > 0 && s < U16_SUM_FAST && !ref) {
+      for (let t = 0; t < val.length; t++) val[t] = Math.floor((val[t] * ONE) / s)
+    } else {
+      for (let t = 0; t < val.length; t++) val[t] = s > 0 ? divIntSum(val[t], s) : val[t] * ONE
+    }
   }
 }
+
+const U16_SUM_FAST = 2 ** 31
 
 function columnSums(m: SparseMatrix, columns: number): number[] {
   const colSum = new Array<number>(columns).fill(0)
@@ -483,14 +506,19 @@ function columnSums(m: SparseMatrix, columns: number): number[] {
 
 // `inplace_col_normalize_sparse` on rows of u16 integers standing for value·2^32.
 function colNormalizeU16(m: SparseMatrix, columns: number): SparseMatrix {
-  const colSum = new Array<number>(columns).fill(0)
-  for (const row of m) for (let t = 0; t < row.idx.length; t++) colSum[row.idx[t]] += row.val[t]
-  // In place: the loaded bond rows are not read again.
-  for (const row of m) {
-    const { idx, val } = row
+  const colSum = new Float64Array(columns)
+  for (let i = 0; i < m.length; i++) {
+    const { idx, val } = m[i]
+    for (let t = 0; t < val.length; t++) colSum[idx[t]] += val[t]
+  }
+  // In place: the loaded bond rows are not read again. Fast division as in rowNormalizeU16.
+  const ref = isReferenceArithmetic()
+  for (let i = 0; i < m.length; i++) {
+    const { idx, val } = m[i]
     for (let t = 0; t < val.length; t++) {
       const c = colSum[idx[t]]
-      val[t] = c !== 0 ? divIntSum(val[t], c) : val[t] * ONE
+      if (c === 0) val[t] = val[t] * ONE
+      else val[t] = c < U16_SUM_FAST && !ref ? Math.floor((val[t] * ONE) / c) : divIntSum(val[t], c)
     }
   }
   return m

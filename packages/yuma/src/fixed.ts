@@ -27,8 +27,11 @@ const FAST_MUL = 2 ** 34
 const TWO24 = 2 ** 24
 const TWO48 = 2 ** 48
 const TWO84 = 2 ** 84
-const TWO36 = 2 ** 36
-const TWO42 = 2 ** 42
+const TWO31 = 2 ** 31
+const TWO50 = 2 ** 50
+const TWO80 = 2 ** 80
+// 2^-32: scaling by it is exact, and a multiplication is much cheaper than the division.
+const INV_TWO32 = 2 ** -32
 
 // ---------------------------------------------------------------- BigInt reference (I32F32)
 
@@ -175,22 +178,24 @@ export function floorDivInt(a: number, b: number): number {
 }
 
 /**
- * I32F32 `saturating_mul` on raw numbers. Fast path for |a|, |b| < 2^48 with |a·b| < 2^84 (the
- * product is assembled from 24-bit limbs whose partial products stay below 2^53); otherwise the
- * BigInt reference. The non-negative case is kept small so that V8 inlines it into hot loops.
+ * I32F32 `saturating_mul` on raw numbers. Fast path for |a·b| < 2^80 (see `mulExact`); otherwise
+ * the BigInt-free limb path or the BigInt reference. Small enough for V8 to inline into hot loops.
  */
 export function mul(a: number, b: number): number {
-  if (a >= 0 && b >= 0 && a < TWO48 && b < TWO48 && a * b < TWO84 && !reference) {
-    const xh = Math.floor(a / TWO24)
-    const xl = a - xh * TWO24
-    const yh = Math.floor(b / TWO24)
-    const yl = b - yh * TWO24
-    const p1 = xh * yl + xl * yh
-    const p1h = Math.floor(p1 / 256)
-    const low = (p1 - p1h * 256) * TWO24 + xl * yl // < 2^49, exact
-    return xh * yh * TWO16 + p1h + Math.floor(low / TWO32)
-  }
+  const p = a * b
+  if (p < TWO80 && p > -TWO80 && !reference) return mulExact(a, b)
   return mulGeneral(a, b)
+}
+
+/**
+ * floor(a·b / 2^32) for integers a, b with |a·b| < 2^80, without BigInt and without the reference
+ * switch (callers check both). The low 32 bits of the exact product come from `Math.imul`
+ * (ToInt32 is modular, so they are right for any safe integers and either sign); the rounded
+ * double product is within 2^26 of the exact one, so (fl(a·b) − low) / 2^32 lies within 2^-5 of
+ * the exact integer floor(a·b / 2^32) (|result| < 2^48) and rounding it to nearest recovers it.
+ */
+export function mulExact(a: number, b: number): number {
+  return Math.floor((a * b - (Math.imul(a, b) >>> 0)) * INV_TWO32 + 0.5)
 }
 
 function mulGeneral(a: number, b: number): number {
@@ -217,42 +222,30 @@ function mulGeneral(a: number, b: number): number {
 
 /**
  * I32F32 `safe_div` on raw numbers: trunc(a·2^32 / b), 0 on division by zero or overflow. Fast
- * path for 0 < a < b < 2^36 (every normalisation: a quotient below 1): long division in two
- * 16-bit steps, every partial dividend below 2^52, written small enough for V8 to inline;
- * `safeDivGeneral` covers the rest.
+ * path for 0 ≤ a ≤ b < 2^50, b > 0 (every normalisation: a quotient of at most 1; see
+ * `divExact`), small enough for V8 to inline; `safeDivGeneral` covers the rest.
  */
 export function safeDiv(a: number, b: number): number {
-  if (a > 0 && a < b && b < TWO36 && !reference) {
-    // q = 0 so far, remainder a < b.
-    let r = a * TWO16
-    let q = Math.floor(r / b)
-    r -= q * b
-    if (r < 0) { q -= 1; r += b } else if (r >= b) { q += 1; r -= b }
-    r *= TWO16
-    let d = Math.floor(r / b)
-    r -= d * b
-    if (r < 0) d -= 1
-    else if (r >= b) d += 1
-    return q * TWO16 + d
-  }
-  if (a > 0 && a < b && b < TWO42 && !reference) return safeDivSteps11(a, b)
+  if (a >= 0 && a <= b && b > 0 && b < TWO50 && !reference) return divExact(a, b)
   return safeDivGeneral(a, b)
 }
 
-// trunc(a·2^32 / b) for 0 < a < b < 2^42 (unnormalised Yuma3 bond column sums reach 2^40): long
-// division in 11-, 11- and 10-bit steps, every partial dividend below 2^53.
-function safeDivSteps11(a: number, b: number): number {
-  let r = a
-  let q = 0
-  for (let k = 0; k < 3; k++) {
-    const m = k < 2 ? 2048 : 1024
-    r *= m
-    let d = Math.floor(r / b)
-    r -= d * b
-    if (r < 0) { d -= 1; r += b } else if (r >= b) { d += 1; r -= b }
-    q = q * m + d
-  }
-  return q
+/**
+ * trunc(a·2^32 / b) for integers 0 ≤ a ≤ b < 2^50, b > 0, without BigInt and without the reference
+ * switch (callers check both). a·2^32 is exact and the quotient t ≤ 2^32 is correctly rounded, so
+ * q = floor(fl(t)) is floor(t) or floor(t) + 1 (rounding is monotone and never crosses below an
+ * integer). The remainder r = a·2^32 − q·b decides: its low 32 bits are exact from `Math.imul`, and
+ * a·2^32 − fl(q·b) is within 2^29 of r (|q·b| < 2^83), so r < 0 exactly when that difference minus
+ * the low bits is below −2^31 (r = R·2^32 + low with low in [0, 2^32), R < 0 ⇔ r < 0).
+ */
+export function divExact(a: number, b: number): number {
+  const q = Math.floor((a * TWO32) / b)
+  return a * TWO32 - q * b - ((-Math.imul(q, b)) >>> 0) < -TWO31 ? q - 1 : q
+}
+
+/** Whether the BigInt reference is switched on (fast loops then take their reference form). */
+export function isReferenceArithmetic(): boolean {
+  return reference
 }
 
 function safeDivGeneral(a: number, b: number): number {

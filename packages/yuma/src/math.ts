@@ -4,7 +4,7 @@
 // comment, including entry order, which the sparse bond rules depend on.
 import {
   HALF, ONE, ONE_N, I64_MAX, checkedAddN, checkedDivN, checkedMulN, satAdd, satAddN, satDivN, satMulN,
-  satSub, mul, safeDiv, checkedMulOrZero, sum,
+  satSub, mul, mulExact, divExact, safeDiv, checkedMulOrZero, sum, isReferenceArithmetic,
 } from './fixed.ts'
 
 /** A sparse row: parallel arrays of column indices and I32F32 raw values, in chain order. */
@@ -123,44 +123,59 @@ export function expFast(x: number): number | null {
   return x < 0 ? safeDiv(ONE, result) : result
 }
 
-/**
- * `expFast` of two values at once, written to out[0] and out[1], for 0 < |x| ≤ 8 other than 1
- * (false otherwise, nothing written). The two series are independent dependency chains in one
- * loop, so the CPU overlaps them; a term that reached zero stays zero, so running both to the
- * longer series' end changes nothing. Equal to `expFast` (test/fast-ops.test.ts).
- */
-export function expFastPair(x1: number, x2: number, out: Float64Array): boolean {
-  const o1 = x1 < 0 ? -x1 : x1
-  const o2 = x2 < 0 ? -x2 : x2
-  if (o1 === 0 || o2 === 0 || x1 === ONE || x2 === ONE || o1 > 8 * ONE || o2 > 8 * ONE) return false
-  const h1 = Math.floor(o1 / 16777216)
-  const l1 = o1 - h1 * 16777216
-  const h2 = Math.floor(o2 / 16777216)
-  const l2 = o2 - h2 * 16777216
-  let r1 = o1 + ONE
-  let r2 = o2 + ONE
-  let t1 = o1
-  let t2 = o2
-  for (let i = 2; i < 32; i++) {
-    const th1 = Math.floor(t1 / 16777216)
-    const th2 = Math.floor(t2 / 16777216)
-    const tl1 = t1 - th1 * 16777216
-    const tl2 = t2 - th2 * 16777216
-    const p1 = th1 * l1 + tl1 * h1
-    const p2 = th2 * l2 + tl2 * h2
-    const p1h = Math.floor(p1 / 256)
-    const p2h = Math.floor(p2 / 256)
-    const low1 = (p1 - p1h * 256) * 16777216 + tl1 * l1
-    const low2 = (p2 - p2h * 256) * 16777216 + tl2 * l2
-    t1 = Math.floor((th1 * h1 * 65536 + p1h + Math.floor(low1 / 4294967296)) / i)
-    t2 = Math.floor((th2 * h2 * 65536 + p2h + Math.floor(low2 / 4294967296)) / i)
-    if (t1 === 0 && t2 === 0) break
-    r1 += t1
-    r2 += t2
+/** Scratch arrays of `liquidAlphaBatch` (one chunk of series). */
+interface ExpScratch {
+  x: Float64Array
+  op: Float64Array
+  term: Float64Array
+  acc: Float64Array
+}
+
+const EXP_CHUNK = 256
+
+function expScratch(): ExpScratch {
+  return {
+    x: new Float64Array(EXP_CHUNK),
+    op: new Float64Array(EXP_CHUNK),
+    term: new Float64Array(EXP_CHUNK),
+    acc: new Float64Array(EXP_CHUNK),
   }
-  out[0] = x1 < 0 ? safeDiv(ONE, r1) : r1
-  out[1] = x2 < 0 ? safeDiv(ONE, r2) : r2
-  return true
+}
+
+/**
+ * `expFast` of every x in xs[0..count) into out, for 0 < |x| ≤ 8 other than 1 (the caller routes
+ * 0, 1 and larger |x| elsewhere). The Taylor series of all values advance in lockstep, one term
+ * index at a time over the chunk, so the CPU overlaps the independent series instead of waiting on
+ * one dependency chain. Each term is floor(floor(term·|x| / 2^32) / i) as in `expFast`: the product
+ * (< 2^79: terms stay below 2^44, |x| ≤ 2^35) is floored by `mulExact`, the quotient of an integer
+ * below 2^53 by i by Math.floor. A zero term stays zero, so running every series to the longest
+ * one's end changes nothing. Equal to `expFast` and `expFixed` (test/fast-ops.test.ts).
+ */
+export function expBatch(xs: Float64Array, count: number, out: Float64Array, s: ExpScratch = expScratch()): void {
+  for (let base = 0; base < count; base += EXP_CHUNK) {
+    const m = Math.min(EXP_CHUNK, count - base)
+    const { op, term, acc } = s
+    for (let q = 0; q < m; q++) {
+      const x = xs[base + q]
+      const o = x < 0 ? -x : x
+      op[q] = o
+      term[q] = o
+      acc[q] = o + ONE
+    }
+    for (let i = 2; i < 32; i++) {
+      let live = 0
+      for (let q = 0; q < m; q++) {
+        const t = term[q]
+        if (t === 0) continue
+        const next = Math.floor(mulExact(t, op[q]) / i)
+        term[q] = next
+        acc[q] += next
+        live += next
+      }
+      if (live === 0) break
+    }
+    for (let q = 0; q < m; q++) out[base + q] = xs[base + q] < 0 ? divExact(ONE, acc[q]) : acc[q]
+  }
 }
 
 /** `exp_safe` (math.rs): clamps x to [−20, 20]; on Err returns 0 (x ≤ 0) or I32F32::MAX. */
@@ -204,7 +219,8 @@ function sigmoidContext(p: LiquidAlphaParams): { k: bigint; kn: number } {
 function liquidAlphaFromDiffWith(diff: number, p: LiquidAlphaParams, ctx: { k: bigint; kn: number }): number {
   const { k, kn } = ctx
   let sigmoid: bigint | number
-  const xf = Number.isSafeInteger(kn) ? mul(kn, satSub(diff, HALF)) : null
+  // The reference mode takes the chain's BigInt formula throughout.
+  const xf = Number.isSafeInteger(kn) && !isReferenceArithmetic() ? mul(kn, satSub(diff, HALF)) : null
   const ef = xf !== null && Number.isSafeInteger(xf) ? expFast(xf) : null
   if (ef !== null) {
     sigmoid = safeDiv(ONE, ONE + ef) // saturating_div cannot overflow here: the divisor is ≥ 1
@@ -216,25 +232,42 @@ function liquidAlphaFromDiffWith(diff: number, p: LiquidAlphaParams, ctx: { k: b
   return clamp(alpha, p.alphaLow, p.alphaHigh)
 }
 
-// Two α values (liquidAlphaFromDiffWith) with the exponentials evaluated as a pair when both
-// fall in expFastPair's range; written to out[0], out[1].
-function liquidAlphaPair(d1: number, d2: number, p: LiquidAlphaParams, ctx: { k: bigint; kn: number }, out: Float64Array): void {
+/**
+ * α (liquidAlphaFromDiffWith) for every difference in diffs[0..count) into out. Differences whose
+ * exponent x = k·(diff − ½) is 0, exactly 1 or beyond ±8 take the scalar path; the rest go through
+ * `expBatch`, then σ = 1/(1 + e) and α = clamp(lo + σ·(hi − lo)) with the same fast operations as
+ * the scalar path (the exponent lies within ±2^72 and every quotient is a proportion of at most 1).
+ */
+function liquidAlphaBatch(
+  diffs: Float64Array, count: number, p: LiquidAlphaParams, ctx: { k: bigint; kn: number }, out: Float64Array,
+  xs: Float64Array, slot: Int32Array, scratch: ExpScratch,
+): void {
   const kn = ctx.kn
-  if (Number.isSafeInteger(kn)) {
-    const x1 = mul(kn, satSub(d1, HALF))
-    const x2 = mul(kn, satSub(d2, HALF))
-    if (Number.isSafeInteger(x1) && Number.isSafeInteger(x2) && expFastPair(x1, x2, out)) {
-      const span = satSub(p.alphaHigh, p.alphaLow)
-      const s1 = safeDiv(ONE, ONE + out[0])
-      const s2 = safeDiv(ONE, ONE + out[1])
-      out[0] = clamp(satAdd(p.alphaLow, mul(s1, span)), p.alphaLow, p.alphaHigh)
-      out[1] = clamp(satAdd(p.alphaLow, mul(s2, span)), p.alphaLow, p.alphaHigh)
-      return
+  if (!Number.isSafeInteger(kn) || isReferenceArithmetic()) {
+    for (let q = 0; q < count; q++) out[q] = liquidAlphaFromDiffWith(diffs[q], p, ctx)
+    return
+  }
+  let m = 0
+  for (let q = 0; q < count; q++) {
+    const x = mul(kn, satSub(diffs[q], HALF))
+    if (x === 0 || x === ONE || x > EXP_FAST_MAX || x < -EXP_FAST_MAX) {
+      out[q] = liquidAlphaFromDiffWith(diffs[q], p, ctx)
+    } else {
+      xs[m] = x
+      slot[m++] = q
     }
   }
-  out[0] = liquidAlphaFromDiffWith(d1, p, ctx)
-  out[1] = liquidAlphaFromDiffWith(d2, p, ctx)
+  expBatch(xs, m, xs, scratch)
+  const lo = p.alphaLow
+  const hi = p.alphaHigh
+  const span = satSub(hi, lo)
+  for (let r = 0; r < m; r++) {
+    const sigmoid = safeDiv(ONE, ONE + xs[r])
+    out[slot[r]] = clamp(satAdd(lo, mul(sigmoid, span)), lo, hi)
+  }
 }
+
+const EXP_FAST_MAX = 8 * ONE
 
 /** The difference the sigmoid sees: clamp(w − c, 0, 1) if w ≥ b, else clamp(b − w, 0, 1). */
 export function liquidAlphaDiff(consensus: number, weight: number, bond: number): number {
@@ -381,10 +414,74 @@ export function weightedMedianColSparse(
   }
   const median = new Array<number>(columns)
   const scratch: [Int32Array, Int32Array, Int32Array] = [new Int32Array(k), new Int32Array(k), new Int32Array(k)]
+  if (isReferenceArithmetic()) {
+    for (let c = 0; c < columns; c++) {
+      median[c] = weightedMedian(useStake, useScore, c * k, idx, minority, 0, stakeSum, scratch)
+    }
+    return median
+  }
+  const stakes = Float64Array.from(useStake)
   for (let c = 0; c < columns; c++) {
-    median[c] = weightedMedian(useStake, useScore, c * k, idx, minority, 0, stakeSum, scratch)
+    median[c] = weightedMedianNormalized(stakes, useScore, c * k, k, minority, stakeSum, scratch)
   }
   return median
+}
+
+/**
+ * `weightedMedian` over all k rows for stakes that are normalised I32F32 values (each ≥ 0, total
+ * ≤ 2^32, as weightedMedianColSparse makes them): lo, hi and every partial stake sum then lie in
+ * [0, 2^32], so the saturating adds are plain adds. Equal to `weightedMedian`, which the BigInt
+ * reference mode runs instead (test/fast-path.test.ts).
+ */
+function weightedMedianNormalized(
+  stake: Float64Array,
+  score: Float64Array,
+  off: number,
+  k: number,
+  minority: number,
+  stakeSum: number,
+  scratch: [Int32Array, Int32Array, Int32Array],
+): number {
+  let [current, lower, upper] = scratch
+  for (let t = 0; t < k; t++) current[t] = t
+  let n = k
+  let counter = 0
+  let lo = 0
+  let hi = stakeSum
+  for (;;) {
+    if (n === 0) return 0
+    if (n === 1) return score[off + current[0]]
+    const pivot = score[off + current[n >> 1]]
+    let loStake = 0
+    let hiStake = 0
+    let nl = 0
+    let nu = 0
+    for (let t = 0; t < n; t++) {
+      const idx = current[t]
+      const s = score[off + idx]
+      if (s < pivot) {
+        loStake += stake[idx]
+        lower[nl++] = idx
+      } else if (s > pivot) {
+        hiStake += stake[idx]
+        upper[nu++] = idx
+      }
+    }
+    if (minority < lo + loStake && nl > 0) {
+      const tmp = current; current = lower; lower = tmp
+      n = nl
+      hi = lo + loStake
+    } else if (hi - hiStake <= minority && nu > 0) {
+      const tmp = current; current = upper; upper = tmp
+      n = nu
+      lo = hi - hiStake
+    } else {
+      return pivot
+    }
+    counter++
+    if (counter > k) break
+  }
+  return 0
 }
 
 // ---------------------------------------------------------------- sparse matrices
@@ -430,10 +527,29 @@ function filterRow(b: RowBuilder, row: SparseRow, keep: (j: number) => boolean):
   return b.finish()
 }
 
-/** `col_clip_sparse`: min(w, c_j); an entry above a non-positive threshold is dropped. */
+/**
+ * `col_clip_sparse`: min(w, c_j); an entry above a non-positive threshold is dropped. A row that
+ * loses no entry shares its column array with the input (column arrays are never written).
+ */
 export function colClipSparse(m: SparseMatrix, threshold: readonly number[]): SparseMatrix {
   const b = new RowBuilder(maxRowLength(m))
   return m.map((row) => {
+    const { idx, val } = row
+    const out = new Float64Array(val.length)
+    let t = 0
+    for (; t < idx.length; t++) {
+      const j = idx[t]
+      const v = val[t]
+      const th = threshold[j] ?? 0
+      if (th < v) {
+        if (th <= 0) break
+        out[t] = th
+      } else {
+        out[t] = v
+      }
+    }
+    if (t === idx.length) return idx.length === 0 ? emptyRow() : { idx, val: out }
+    // An entry is dropped: rebuild the row from the start.
     for (let t = 0; t < row.idx.length; t++) {
       const j = row.idx[t]
       const v = row.val[t]
@@ -679,18 +795,10 @@ export function matEmaAlphaSparse(
 ): SparseMatrix {
   const columns = consensus.length
   // α depends on the cell only through the sigmoid's difference value: a direct-mapped cache.
-  const CACHE = 1 << 16
-  const cacheKey = new Float64Array(CACHE).fill(-1)
-  const cacheVal = new Float64Array(CACHE)
+  const CACHE_MASK = (1 << 12) - 1 // small enough to stay in cache: it serves repeated values (0 above all)
+  const cacheKey = new Float64Array(CACHE_MASK + 1).fill(-1)
+  const cacheVal = new Float64Array(CACHE_MASK + 1)
   const sig = sigmoidContext(p)
-  const alphaOf = (diff: number): number => {
-    const slot = diff % CACHE
-    if (cacheKey[slot] === diff) return cacheVal[slot]
-    const a = liquidAlphaFromDiffWith(diff, p, sig)
-    cacheKey[slot] = diff
-    cacheVal[slot] = a
-    return a
-  }
   const w = new Float64Array(columns)
   const wMark = new Int32Array(columns)
   const b = new Float64Array(columns)
@@ -701,54 +809,48 @@ export function matEmaAlphaSparse(
   const decMark = new Int32Array(columns)
   const pendJ = new Int32Array(columns)
   const pendD = new Float64Array(columns)
-  const pair = new Float64Array(2)
+  const pendA = new Float64Array(columns)
+  const xs = new Float64Array(columns)
+  const slot = new Int32Array(columns)
+  const scratch = expScratch()
   const builder = new RowBuilder(maxRowLength(next))
   return next.map((nrow, i) => {
     const mark = i + 1
     const orow = old[i] ?? emptyRow()
     fillMerge(nrow, columns, w, wMark, mark)
     fillMerge(orow, columns, b, bMark, mark)
-    // α of every column the row reads, cache misses evaluated two at a time.
+    // α of every column of the new row (only those are emitted; the decay of other old cells is
+    // never read), cache misses evaluated together.
     let np = 0
-    const want = (j: number): void => {
-      if (alphaMark[j] === mark) return
+    for (let t = 0; t < nrow.idx.length; t++) {
+      const j = nrow.idx[t]
+      if (j >= columns || alphaMark[j] === mark) continue
       alphaMark[j] = mark
       const diff = liquidAlphaDiff(consensus[j], wMark[j] === mark ? w[j] : 0, bMark[j] === mark ? b[j] : 0)
-      const slot = diff % CACHE
-      if (cacheKey[slot] === diff) { alpha[j] = cacheVal[slot]; return }
-      pendJ[np] = j
-      pendD[np++] = diff
-    }
-    for (let t = 0; t < orow.idx.length; t++) if (orow.idx[t] < columns) want(orow.idx[t])
-    for (let t = 0; t < nrow.idx.length; t++) if (nrow.idx[t] < columns) want(nrow.idx[t])
-    for (let q = 0; q < np; q += 2) {
-      const d1 = pendD[q]
-      const d2 = q + 1 < np ? pendD[q + 1] : d1
-      liquidAlphaPair(d1, d2, p, sig, pair)
-      alpha[pendJ[q]] = pair[0]
-      cacheKey[d1 % CACHE] = d1
-      cacheVal[d1 % CACHE] = pair[0]
-      if (q + 1 < np) {
-        alpha[pendJ[q + 1]] = pair[1]
-        cacheKey[d2 % CACHE] = d2
-        cacheVal[d2 % CACHE] = pair[1]
+      const key = diff & CACHE_MASK // diff ∈ [0, 2^32]: ToInt32 keeps its low bits (a double % is a slow call)
+      if (cacheKey[key] === diff) {
+        alpha[j] = cacheVal[key]
+      } else {
+        pendJ[np] = j
+        pendD[np++] = diff
       }
     }
-    const alphaAt = (j: number): number => {
-      if (alphaMark[j] === mark) return alpha[j]
-      const a = alphaOf(liquidAlphaDiff(consensus[j], wMark[j] === mark ? w[j] : 0, bMark[j] === mark ? b[j] : 0))
-      alpha[j] = a
-      alphaMark[j] = mark
-      return a
+    liquidAlphaBatch(pendD, np, p, sig, pendA, xs, slot, scratch)
+    for (let q = 0; q < np; q++) {
+      const a = pendA[q]
+      alpha[pendJ[q]] = a
+      const key = pendD[q] & CACHE_MASK
+      cacheKey[key] = pendD[q]
+      cacheVal[key] = a
     }
     for (let t = 0; t < orow.idx.length; t++) {
       const j = orow.idx[t]
-      if (j < columns) { decayed[j] = mul(satSub(ONE, alphaAt(j)), orow.val[t]); decMark[j] = mark }
+      if (j < columns && alphaMark[j] === mark) { decayed[j] = mul(satSub(ONE, alpha[j]), orow.val[t]); decMark[j] = mark }
     }
     for (let t = 0; t < nrow.idx.length; t++) {
       const j = nrow.idx[t]
       if (j >= columns) continue
-      const inc = Math.max(mul(alphaAt(j), nrow.val[t]), 0)
+      const inc = Math.max(mul(alpha[j], nrow.val[t]), 0)
       const v = Math.min(satAdd(decMark[j] === mark ? decayed[j] : 0, inc), ONE)
       if (v > 0) builder.push(j, v)
     }

@@ -3,7 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { expFast, expFastPair } from '../src/math.ts'
+import { expBatch, expFast, expFixed } from '../src/math.ts'
 import { ONE, epoch, matEmaSparse, mul, safeDiv, satMulN, safeDivN, sparseRow, type EpochSnapshot, type SparseMatrix } from '../src/index.ts'
 
 const below = (max: number) => fc.oneof(
@@ -96,15 +96,21 @@ test('epoch without liquid alpha: ascending rows and the same rows reversed agre
     }), { numRuns: 200 })
 })
 
-test('expFastPair equals expFast on both values', () => {
-  const x = fc.oneof(fc.integer({ min: -8 * ONE, max: 8 * ONE }), fc.constantFrom(0, ONE, -ONE, 8 * ONE, -8 * ONE, 8 * ONE + 1, 1, -1))
-  const out = new Float64Array(2)
-  fc.assert(fc.property(x, x, (a, b) => {
-    if (expFastPair(a, b, out)) {
-      assert.equal(out[0], expFast(a))
-      assert.equal(out[1], expFast(b))
-    } else {
-      assert.ok(a === 0 || b === 0 || a === ONE || b === ONE || Math.abs(a) > 8 * ONE || Math.abs(b) > 8 * ONE)
-    }
-  }), { numRuns: 5000 })
+test('expBatch equals expFast and the BigInt expFixed on every value of a batch', () => {
+  // Batches longer than one chunk, mixing short and long series (|x| from 2^-32 to 8), signs and
+  // the range ends; 0 and 1 are excluded, as the callers route them to the scalar path.
+  const x = fc.oneof(
+    fc.integer({ min: -8 * ONE, max: 8 * ONE }),
+    fc.integer({ min: -1000, max: 1000 }),
+    fc.constantFrom(-ONE, 8 * ONE, -8 * ONE, 8 * ONE - 1, -8 * ONE + 1, 1, -1, 2, ONE + 1, ONE - 1, -ONE - 1),
+  ).filter((v) => v !== 0 && v !== ONE)
+  fc.assert(fc.property(fc.array(x, { minLength: 0, maxLength: 600 }), (values) => {
+    const xs = Float64Array.from(values)
+    const out = new Float64Array(xs.length)
+    expBatch(xs, xs.length, out)
+    values.forEach((v, q) => {
+      assert.equal(out[q], expFast(v))
+      assert.equal(BigInt(out[q]), expFixed(BigInt(v)))
+    })
+  }), { numRuns: 300 })
 })
