@@ -46,11 +46,15 @@ export async function callNode<T> (link: NodeLink, path: string, init: { method?
   return body as T
 }
 
-/** Follows the node's event stream until `signal` aborts; reconnects after drops. */
+/**
+ * Follows the node's event stream until `signal` aborts; after a drop it reconnects with `Last-Event-ID` (the last id
+ * it saw), so the node replays exactly the events missed meanwhile (or, after a long gap, the latest of each kind).
+ */
 export async function followEvents (link: NodeLink, onEvent: (name: PeerEventName, data: unknown) => void, signal: AbortSignal, retryMs = 1000): Promise<void> {
+  let lastId: string | null = null
   while (!signal.aborted) {
     try {
-      const res = await fetch(`${link.url}/events`, { headers: { authorization: `Bearer ${link.token}` }, signal })
+      const res = await fetch(`${link.url}/events`, { headers: { authorization: `Bearer ${link.token}`, ...(lastId !== null ? { 'last-event-id': lastId } : {}) }, signal })
       if (!res.ok || res.body === null) throw new Error(`HTTP ${res.status}`)
       const dec = new TextDecoder()
       let buf = ''
@@ -62,6 +66,7 @@ export async function followEvents (link: NodeLink, onEvent: (name: PeerEventNam
         const { frames, rest } = parseSse(buf)
         buf = rest
         for (const f of frames) {
+          if (f.id !== null && /^\d+$/.test(f.id)) lastId = f.id
           if (f.event === 'hello') continue
           try { onEvent(f.event as PeerEventName, JSON.parse(f.data)) } catch { /* a bad frame is skipped */ }
         }

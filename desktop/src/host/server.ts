@@ -96,9 +96,12 @@ export async function startHostServer (o: HostServerOptions): Promise<HostServer
     search.delete('token')
     const q = search.toString()
     const target = new URL(link.url + path + (q === '' ? '' : `?${q}`))
-    const up = request(target, { method: req.method, headers: { authorization: `Bearer ${link.token}`, ...(req.headers['content-type'] !== undefined ? { 'content-type': req.headers['content-type'] } : {}), accept: req.headers.accept ?? '*/*' } }, (r) => {
+    const up = request(target, { method: req.method, headers: { authorization: `Bearer ${link.token}`, ...(req.headers['content-type'] !== undefined ? { 'content-type': req.headers['content-type'] } : {}), accept: req.headers.accept ?? '*/*', ...(typeof req.headers['last-event-id'] === 'string' ? { 'last-event-id': req.headers['last-event-id'] } : {}) } }, (r) => {
       res.writeHead(r.statusCode ?? 502, { 'content-type': r.headers['content-type'] ?? 'application/json', 'cache-control': 'no-store' })
       if ((r.headers['content-type'] ?? '').startsWith('text/event-stream')) { open.add(res); res.on('close', () => { open.delete(res); r.destroy() }) }
+      // pipe() does not end the response when the node's side breaks off (node restarted, connection reset): end it
+      // here, or a browser's event stream would hang open instead of reconnecting (with Last-Event-ID).
+      r.on('close', () => { if (!res.writableEnded) res.end() })
       r.pipe(res)
     })
     up.on('error', (e) => { if (!res.headersSent) json(res, 502, { error: { code: 'NODE_UNAVAILABLE', message: `the node's API does not answer: ${e.message}` } }); else res.end() })

@@ -37,6 +37,11 @@ export class HttpClient implements TensorMeshBridge {
   private readonly api: string
   private readonly host: string
   private source: EventSource | null = null
+  /** Id of the last event received: a reopened stream asks the node to replay what came after it. */
+  private lastEventId: string | null = null
+  private reopen: ReturnType<typeof setTimeout> | null = null
+  /** Delay before reopening a closed stream: 1 s, doubling up to 15 s while the node stays away. */
+  private retryMs = 1000
   private readonly listeners = new Set<Listener>()
   onConnection: (s: ConnectionState) => void = () => {}
 
@@ -70,18 +75,41 @@ export class HttpClient implements TensorMeshBridge {
     if (this.source === null) this.open()
     return () => {
       this.listeners.delete(fn)
-      if (this.listeners.size === 0) { this.source?.close(); this.source = null }
+      if (this.listeners.size === 0) {
+        this.source?.close()
+        this.source = null
+        if (this.reopen !== null) clearTimeout(this.reopen)
+        this.reopen = null
+      }
     }
   }
 
+  /**
+   * Opens the event stream. A dropped stream is reopened by EventSource itself, which sends `Last-Event-ID`; one it
+   * gives up on (CLOSED: the host answered an error while the node restarted) is reopened here after `retryMs` with
+   * `?since=<last id>`. Either way the node replays the events missed meanwhile (protocol: packages/node README).
+   */
   private open (): void {
     // EventSource cannot set headers: the token travels as ?token= (the node accepts both).
-    const src = new EventSource(`${this.api}/events?token=${encodeURIComponent(this.token)}`)
+    const since = this.lastEventId === null ? '' : `&since=${encodeURIComponent(this.lastEventId)}`
+    const src = new EventSource(`${this.api}/events?token=${encodeURIComponent(this.token)}${since}`)
     this.source = src
-    src.addEventListener('open', () => { this.onConnection({ connected: true, error: null }) })
-    src.addEventListener('error', () => { this.onConnection({ connected: src.readyState === EventSource.OPEN, error: src.readyState === EventSource.CLOSED ? 'event stream closed' : 'reconnecting to the node…' }) })
+    src.addEventListener('open', () => { this.retryMs = 1000; this.onConnection({ connected: true, error: null }) })
+    src.addEventListener('error', () => {
+      const closed = src.readyState === EventSource.CLOSED
+      this.onConnection({ connected: src.readyState === EventSource.OPEN, error: closed ? 'event stream closed; reconnecting…' : 'reconnecting to the node…' })
+      if (closed && this.source === src && this.reopen === null) {
+        this.reopen = setTimeout(() => {
+          this.reopen = null
+          if (this.source === src) this.open()
+        }, this.retryMs)
+        this.retryMs = Math.min(this.retryMs * 2, 15_000)
+      }
+    })
     for (const name of EVENT_NAMES) {
       src.addEventListener(name, (ev) => {
+        const id = (ev as MessageEvent<string>).lastEventId
+        if (/^\d+$/.test(id)) this.lastEventId = id
         let data: unknown
         try { data = JSON.parse((ev as MessageEvent<string>).data) } catch { return }
         for (const l of this.listeners) l(name, data as PeerEvents[typeof name])

@@ -231,7 +231,8 @@ function mesh (el: HTMLElement): void {
         h('tbody', {}, ...ps.map((p) => h('tr', {},
           h('td', {}, h('code', { title: p.peerId }, fmt.short(p.peerId, 12))), h('td', {}, p.uid === null ? '—' : String(p.uid)),
           h('td', {}, h('code', { title: p.hotkey ?? '' }, fmt.short(p.hotkey, 8))), h('td', { class: p.banned ? 'bad' : p.connected ? 'ok' : 'muted' }, p.banned ? 'banned' : p.connected ? 'connected' : 'gone'),
-          h('td', {}, fmt.num(p.score, 2)), h('td', { title: 'the node API does not report latency yet' }, '—')))))))
+          h('td', {}, fmt.num(p.score, 2)),
+          h('td', { class: 'latency', title: p.latencyMs === null ? 'not measured yet (libp2p ping every 15 s)' : 'ping round-trip time, moving average' }, p.latencyMs === null ? '—' : `${fmt.num(p.latencyMs, 1)} ms`)))))))
 }
 
 // ---- rankings -----------------------------------------------------------------------------------
