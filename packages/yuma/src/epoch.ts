@@ -6,7 +6,7 @@ import {
   satSub, sum, toFloat, toI64F64, u16ToProportion,
 } from './fixed.ts'
 import {
-  type LiquidAlphaParams, type SparseMatrix, type SparseRow, RowBuilder, colClipSparse, emptyRow, inplaceColMaxUpscaleSparse,
+  type LiquidAlphaParams, type SparseMatrix, type SparseRow, RowBuilder, colClipSparse, colClipSparseInPlace, emptyRow, inplaceColMaxUpscaleSparse,
   inplaceColNormalizeSparse, inplaceNormalize, inplaceNormalizeWithSum, interpolateSparse, isTopkNonzero, isZero,
   matEmaAlphaSparse, matEmaSparse, matmulSparse, matmulTransposeSparse, rowSumSparse, vecMul,
   weightedMedianColSparse,
@@ -331,7 +331,10 @@ function runEpoch(snapshot: EpochInput, weightRows: RowSource, bondRows: RowSour
   // 6–8. Consensus, clip, validator trust.
   const kappa = u16ToProportion(h.kappa)
   const consensus = weightedMedianColSparse(activeStake, weights, n, kappa)
-  const clipped = colClipSparse(weights, consensus)
+  const beta = u16ToProportion(h.bondsPenalty)
+  // With β = 1 the unclipped weights are not read again (interpolate_sparse returns the clipped
+  // rows), so they are clipped in place.
+  const clipped = beta === ONE ? colClipSparseInPlace(weights, consensus) : colClipSparse(weights, consensus)
   const validatorTrust = rowSumSparse(clipped)
 
   // 9. Incentive.
@@ -339,7 +342,6 @@ function runEpoch(snapshot: EpochInput, weightRows: RowSource, bondRows: RowSour
   inplaceNormalize(incentive)
 
   // 10. Bond weights.
-  const beta = u16ToProportion(h.bondsPenalty)
   const weightsForBonds = interpolateSparse(weights, clipped, n, beta)
 
   // 11. Bonds and dividends.

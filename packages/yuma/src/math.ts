@@ -397,11 +397,17 @@ export function weightedMedianColSparse(
   const k = useStake.length
   const stakeSum = sum(useStake)
   const minority = satSub(stakeSum, majority)
+  const rows = Math.min(stake.length, score.length)
+  const median = new Array<number>(columns)
+  const scratch: [Int32Array, Int32Array, Int32Array] = [new Int32Array(k), new Int32Array(k), new Int32Array(k)]
+  if (!isReferenceArithmetic() && k > 0 && columns > MEDIAN_BLOCK && allAscending(score, rows)) {
+    medianBlocked(stake, score, rows, columns, k, minority, stakeSum, Float64Array.from(useStake), scratch, median)
+    return median
+  }
   const idx = Array.from({ length: k }, (_, i) => i)
   // use_score: columns × k, column-major, prefilled with zeros.
   const useScore = new Float64Array(columns * k)
   let r = 0
-  const rows = Math.min(stake.length, score.length)
   for (let i = 0; i < rows; i++) {
     if (stake[i] > 0) {
       const row = score[i]
@@ -412,8 +418,6 @@ export function weightedMedianColSparse(
       r++
     }
   }
-  const median = new Array<number>(columns)
-  const scratch: [Int32Array, Int32Array, Int32Array] = [new Int32Array(k), new Int32Array(k), new Int32Array(k)]
   if (isReferenceArithmetic()) {
     for (let c = 0; c < columns; c++) {
       median[c] = weightedMedian(useStake, useScore, c * k, idx, minority, 0, stakeSum, scratch)
@@ -425,6 +429,44 @@ export function weightedMedianColSparse(
     median[c] = weightedMedianNormalized(stakes, useScore, c * k, k, minority, stakeSum, scratch)
   }
   return median
+}
+
+const MEDIAN_BLOCK = 32
+
+function allAscending(m: SparseMatrix, rows: number): boolean {
+  for (let i = 0; i < rows; i++) if (!ascending(m[i].idx)) return false
+  return true
+}
+
+/**
+ * weightedMedianColSparse's use_score in blocks of MEDIAN_BLOCK columns (rows with ascending
+ * columns: a cursor per row walks its entries block by block), so the column-major scratch stays
+ * small and in cache instead of a columns × k matrix.
+ */
+function medianBlocked(
+  stake: readonly number[], score: SparseMatrix, rows: number, columns: number, k: number, minority: number,
+  stakeSum: number, stakes: Float64Array, scratch: [Int32Array, Int32Array, Int32Array], median: number[],
+): void {
+  const used: SparseRow[] = []
+  for (let i = 0; i < rows; i++) if (stake[i] > 0) used.push(score[i])
+  const cursor = new Int32Array(used.length)
+  const block = new Float64Array(MEDIAN_BLOCK * k)
+  for (let c0 = 0; c0 < columns; c0 += MEDIAN_BLOCK) {
+    const c1 = Math.min(columns, c0 + MEDIAN_BLOCK)
+    block.fill(0)
+    for (let r = 0; r < used.length; r++) {
+      const { idx, val } = used[r]
+      let t = cursor[r]
+      while (t < idx.length && idx[t] < c1) {
+        block[(idx[t] - c0) * k + r] = val[t]
+        t++
+      }
+      cursor[r] = t
+    }
+    for (let c = c0; c < c1; c++) {
+      median[c] = weightedMedianNormalized(stakes, block, (c - c0) * k, k, minority, stakeSum, scratch)
+    }
+  }
 }
 
 /**
@@ -562,6 +604,30 @@ export function colClipSparse(m: SparseMatrix, threshold: readonly number[]): Sp
     }
     return b.finish()
   })
+}
+
+/**
+ * `colClipSparse` written over its input (for callers that do not read the unclipped rows again):
+ * rows that lose no entry are clipped in place, the others are replaced. Returns the input array.
+ */
+export function colClipSparseInPlace(m: SparseMatrix, threshold: readonly number[]): SparseMatrix {
+  for (let i = 0; i < m.length; i++) {
+    const { idx, val } = m[i]
+    let drop = false
+    for (let t = 0; t < idx.length; t++) {
+      const th = threshold[idx[t]] ?? 0
+      if (th < val[t] && th <= 0) { drop = true; break }
+    }
+    if (drop) {
+      m[i] = colClipSparse([m[i]], threshold)[0]
+      continue
+    }
+    for (let t = 0; t < idx.length; t++) {
+      const th = threshold[idx[t]] ?? 0
+      if (th < val[t]) val[t] = th
+    }
+  }
+  return m
 }
 
 /** `row_sum_sparse`. */
