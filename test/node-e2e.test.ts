@@ -3,7 +3,8 @@
  * at least 3 epochs of tiny rounds. Checks that updates flow, scores are computed, rankings are anchored on the
  * devnet exactly once per validator and epoch, the consensus view matches the anchors, honest miners rank above the
  * adversaries, the model's test accuracy rises, and a validator killed while anchoring rejoins through a checkpoint
- * and anchors nothing twice.
+ * and anchors nothing twice. Every update is larger than the run's per-message limit, so each travels as several
+ * gossip messages (chunks) that validators reassemble.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -28,6 +29,8 @@ test('devnet + 7 peer processes: rounds, scores, anchors, consensus, restart', {
   const demo = await startDemo({
     dataDir, rounds: 0, validators: 2, miners: 3, freeRiders: 1, poisoners: 1,
     blockMs: BLOCK_MS, blocksPerRound: BLOCKS_PER_ROUND, roundsPerEpoch: ROUNDS_PER_EPOCH, fresh: true, logLevel: 'warn', json: true,
+    // About 64 KB per update here: a 16 KiB limit sends each in several gossip messages, which validators reassemble.
+    maxMessageBytes: 16 * 1024,
   })
   const seen: Seen[] = []
   const waiters = new Set<() => void>()
@@ -68,6 +71,11 @@ test('devnet + 7 peer processes: rounds, scores, anchors, consensus, restart', {
     for (const m of [...honest, ...adversaries]) assert.ok(published.filter((s) => s.child === m).length >= rounds - 2, `${m.spec.name} published (almost) every round`)
     const received = seen.filter((s) => s.child === v1 && s.name === 'update:received')
     assert.ok(received.length >= 5 * (rounds - 2), `validator 1 received ${received.length} gradients in ${rounds} rounds`)
+    const chunked = published.filter((s) => honest.includes(s.child) && (s.data as PeerEvents['update:published']).chunks > 1)
+    assert.ok(chunked.length >= honest.length * (rounds - 2), `honest updates went out as chunks (${chunked.length} of ${published.length} publications)`)
+    const honestUids = new Set(honest.map((m) => m.uid))
+    const broken = scored.flatMap((r) => r.scores.filter((x) => honestUids.has(x.uid) && x.penalties.includes('malformed')))
+    assert.deepEqual(broken, [], 'every honest chunked update was reassembled')
     const late = scored.flatMap((r) => r.scores.filter((x) => x.penalties.some((p) => p === 'stale-base' || p === 'late')))
     assert.ok(late.length <= rounds, `few stale or late updates (${late.length})`)
 

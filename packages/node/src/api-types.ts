@@ -38,7 +38,8 @@ export interface PeerEvents {
   'round:start': { round: number, epoch: number, startMs: number, endMs: number, deadlineMs: number | null }
   'model:synced': { round: number, modelHash: string, fetched: boolean, bytes: number, from: string | null }
   'train:done': { round: number, loss: number, accuracy: number, samples: number, ms: number }
-  'update:published': { round: number, hash: string, bytes: number, recipients: number }
+  /** `hash` and `recipients` of the first message; `bytes` over all; `chunks` > 1 when the update was split. */
+  'update:published': { round: number, hash: string, bytes: number, recipients: number, chunks: number }
   'update:received': { round: number, uid: number, hotkey: string, hash: string, bytes: number, arrivalMs: number }
   'round:scored': { round: number, scores: MinerScore[], selected: number[], baseLoss: number }
   'model:aggregated': { round: number, accepted: number[], modelHash: string, testAccuracy: number, testLoss: number }

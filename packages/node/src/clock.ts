@@ -2,6 +2,13 @@
  * Round timing. With a chain, rounds follow blocks (round r spans blocks genesisBlock + r·B … + (r+1)·B − 1) and the
  * round's end time is estimated from the observed block interval; without one, rounds follow the wall clock.
  */
+/**
+ * Share of a round, counted from its start, by which a miner has finished training (it stops stepping then, see
+ * learn's `stopAt`). Validators collect at least until `round.minCollect` (0.72 by default, required to exceed this)
+ * and at most `round.maxCollect` (0.85) of the round, then query, score and aggregate in what is left.
+ */
+export const TRAIN_SHARE = 0.65
+
 export interface RoundTime {
   round: number
   startMs: number

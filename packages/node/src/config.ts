@@ -4,6 +4,8 @@
  */
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { GRADIENT_HEADER_RESERVE, MAX_GOSSIP_MESSAGE_BYTES } from '@tensormesh/wire'
+import { TRAIN_SHARE } from './clock.ts'
 import { NodeError } from './errors.ts'
 import { isLogLevel, type LogLevel } from './logger.ts'
 
@@ -38,7 +40,19 @@ export interface TrainConfig {
 }
 
 /** Gradient codec (protocols/gradient.md `topk`): 8-bit int8 or 2-bit codes; learn and wire agree on both. */
-export interface CodecConfig { chunkSize: number, topK: number, bits: 8 | 2 }
+/** The largest encoded update that fits one gradient message. */
+const MAX_UPDATE_BYTES = MAX_GOSSIP_MESSAGE_BYTES - GRADIENT_HEADER_RESERVE
+
+export interface CodecConfig {
+  chunkSize: number
+  topK: number
+  bits: 8 | 2
+  /**
+   * Largest encoded update one gossip message carries (learn's encodedByteLength); a larger one is split into chunks.
+   * Default and maximum: the protocol's gossip limit less the gradient header reserve (protocols/gradient.md).
+   */
+  maxMessageBytes: number
+}
 
 export interface PeerConfig {
   dataDir: string
@@ -106,9 +120,9 @@ export function defaultConfig (dataDir: string): PeerConfig {
     mdns: false,
     members: [],
     api: { port: 0, token: null },
-    round: { roundMs: 12_000, clock: 'blocks', blocksPerRound: 4, roundsPerEpoch: 3, genesisMs: 0, genesisBlock: 0, minCollect: 0.35, maxCollect: 0.7 },
+    round: { roundMs: 12_000, clock: 'blocks', blocksPerRound: 4, roundsPerEpoch: 3, genesisMs: 0, genesisBlock: 0, minCollect: 0.72, maxCollect: 0.85 },
     train: { samples: 800, steps: 25, batchSize: 32 },
-    codec: { chunkSize: 1024, topK: 128, bits: 8 },
+    codec: { chunkSize: 1024, topK: 128, bits: 8, maxMessageBytes: MAX_UPDATE_BYTES },
     aggregation: 'centred-clipping',
     behaviour: 'honest',
     logLevel: 'info',
@@ -200,6 +214,7 @@ export function applySource (base: PeerConfig, partial: PartialConfig, source: S
       case 'train.batchSize': c.train.batchSize = int(source, key, v, 1, 65_536); break
       case 'codec.chunkSize': c.codec.chunkSize = int(source, key, v, 16, 1 << 20); break
       case 'codec.topK': c.codec.topK = int(source, key, v, 1, 1 << 20); break
+      case 'codec.maxMessageBytes': c.codec.maxMessageBytes = int(source, key, v, 4096, MAX_UPDATE_BYTES); break
       case 'codec.bits': { const b = int(source, key, v, 2, 8); if (b !== 2 && b !== 8) bad(source, key, 'must be 2 or 8', v); c.codec.bits = b as 8 | 2; break }
       case 'aggregation': c.aggregation = oneOf(source, key, v, AGGREGATIONS); break
       case 'behaviour': c.behaviour = oneOf(source, key, v, BEHAVIOURS); break
@@ -211,6 +226,7 @@ export function applySource (base: PeerConfig, partial: PartialConfig, source: S
     }
   }
   if (c.round.minCollect > c.round.maxCollect) bad(source, 'round.minCollect', 'must not exceed round.maxCollect', c.round.minCollect)
+  if (c.round.minCollect <= TRAIN_SHARE) bad(source, 'round.minCollect', `must exceed the miners' training share of the round (${TRAIN_SHARE}), or honest gradients arrive after the deadline`, c.round.minCollect)
   if (c.codec.topK > c.codec.chunkSize) bad(source, 'codec.topK', 'must not exceed codec.chunkSize', c.codec.topK)
   return c
 }

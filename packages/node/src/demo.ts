@@ -34,6 +34,8 @@ export interface DemoOptions {
   json: boolean
   /** Training work per miner per round. */
   train?: { samples: number, steps: number }
+  /** Largest encoded update per gossip message, for every peer (default: the protocol's limit; tests lower it to split updates). */
+  maxMessageBytes?: number
   /** Renders the live view (default: to stdout). */
   out?: NodeJS.WriteStream
 }
@@ -161,6 +163,7 @@ export async function startDemo (o: DemoOptions): Promise<Demo> {
       devKeyUri: `//tensormesh-demo/${c.spec.name}`, members, listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: o.logLevel,
       round: { clock: 'blocks', blocksPerRound: o.blocksPerRound, roundsPerEpoch: o.roundsPerEpoch, genesisBlock, roundMs: o.blocksPerRound * o.blockMs },
       train: o.train ?? { samples: 320, steps: 24 },
+      ...(o.maxMessageBytes !== undefined ? { codec: { maxMessageBytes: o.maxMessageBytes } } : {}),
       maxRounds: o.rounds === 0 ? 0 : firstRound + o.rounds,
     }
     writeJsonAtomic(join(c.dataDir, 'config.json'), cfg)

@@ -34,6 +34,10 @@ import type { PeerConfig } from './config.ts'
 import { AnchorJournal, ensureDataDir, loadState, saveState, type AnchorEntry, type DataPaths, type PeerState } from './datadir.ts'
 import { NodeError, errorMessage } from './errors.ts'
 import { assignmentRef, heldoutRef, learnEvaluator, queryRef, samplesOf } from './evaluator.ts'
+import { TRAIN_SHARE } from './clock.ts'
+import { addChunk, assemble, gradientMessages, isComplete, type ChunkSet } from './assembly.ts'
+export { toWireTensor } from './assembly.ts'
+export { TRAIN_SHARE } from './clock.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { writeFileAtomic } from './persist.ts'
 import { writeTranscript, type RoundTranscript } from './transcript.ts'
@@ -44,30 +48,45 @@ const QUERY_SIZE = 48
 const OWN_CHECK_SIZE = 96
 const TEST_SIZE = 400
 const EMA_ALPHA = 0.3
-/** Share of a round a miner aims to spend training (the validators' deadline adapts to the arrivals). */
-const TRAIN_SHARE = 0.35
+/** Most steps a round may take, as a multiple of the configured `train.steps` (fast hardware fills its share). */
+const MAX_STEP_FACTOR = 16
 
-/** Next training pace (multiplier of the configured steps) from the last training time and the target. Pure. */
-export function nextPace (pace: number, trainMs: number, targetMs: number): number {
-  if (!(trainMs > 0) || !(targetMs > 0)) return pace
-  // Grow slower than validators' deadlines can follow (p90 of arrivals × 1.33), shrink fast.
-  const ratio = Math.min(1.15, Math.max(0.7, targetMs / trainMs))
-  return Math.min(4, Math.max(0.1, pace * ratio))
+/**
+ * Steps/ms after a training run: the measured speed when it fell (react at once to a slower machine, a busy core or a
+ * throttle change), otherwise halfway between the old estimate and the measurement (grow with care). Pure.
+ */
+export function nextSpeed (speed: number | null, steps: number, trainMs: number): number | null {
+  if (!(trainMs > 0) || !(steps > 0)) return speed
+  const measured = steps / trainMs
+  return speed === null || measured < speed ? measured : (speed + measured) / 2
+}
+
+/**
+ * This round's training plan: train until `stopAt` (the time left until `TRAIN_SHARE` of the round, scaled by the
+ * throttle: a 0.25 throttle trains a quarter of that time), at most `maxSteps` — the steps the estimated speed fits
+ * in that time with 50 % headroom (so a machine that got faster is not held back), between 1 and MAX_STEP_FACTOR ×
+ * the configured steps. Before the first measurement: the configured steps × throttle. Pure.
+ */
+export function planTraining (o: { speed: number | null, nowMs: number, startMs: number, roundMs: number, throttle: number, configuredSteps: number }): { maxSteps: number, stopAt: number } {
+  const budgetMs = Math.max(0, o.startMs + TRAIN_SHARE * o.roundMs - o.nowMs) * o.throttle
+  const want = o.speed === null ? o.configuredSteps * o.throttle : Math.ceil(1.5 * o.speed * budgetMs)
+  return { maxSteps: Math.max(1, Math.min(o.configuredSteps * MAX_STEP_FACTOR, Math.floor(want))), stopAt: o.nowMs + budgetMs }
+}
+
+/**
+ * Samples assigned for `steps` steps: the configured count, grown in proportion when the miner does more steps than
+ * configured, so extra steps see new data instead of more passes over the same (assignments are prefix-stable, so
+ * validators' checks of the first samples hold). Never more than the pool. Pure.
+ */
+export function assignedCount (o: { steps: number, configuredSteps: number, configuredSamples: number, pool: number }): number {
+  const grow = Math.max(1, o.steps / o.configuredSteps)
+  return Math.min(o.pool, Math.round(o.configuredSamples * grow))
 }
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 export const unhex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'))
 export const ss58 = (k: string | Uint8Array): string => encodeAddress(typeof k === 'string' ? decodeAddress(k) : k, 42)
 export const sha256hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
-
-/**
- * learn's codec output as wire's top-k tensor (whole update). Both follow protocols/gradient.md, so int8 values and
- * packed 2-bit codes (two's complement −2..1, four per byte, low bits first) pass through unchanged.
- */
-export function toWireTensor (e: EncodedUpdate): TopKTensor {
-  if (e.offset !== 0) throw new NodeError('BAD_CONFIG', 'chunked updates are not published by this peer')
-  return { format: 'topk', length: e.length, chunkSize: e.chunkSize, bits: e.bits, indices: e.indices, values: e.values, scales: e.scales }
-}
 
 /** wire's tensor back into learn's dense vector, 8- or 2-bit (throws on anything malformed). */
 export function fromWireTensor (t: GradientMessage['tensor']): Float32Array {
@@ -165,7 +184,8 @@ export interface PeerDeps {
   logger?: Logger
 }
 
-interface Received { ev: GradientEvent, arrivalMs: number, uid: number }
+/** One miner's gradient in a round: its chunks as they arrive, and the peer that sent the first. */
+interface Received { set: ChunkSet, from: string, uid: number }
 
 export class Peer {
   readonly events = new PeerEmitter()
@@ -191,8 +211,11 @@ export class Peer {
   private members: string[] = []
   private stakes = new Map<string, bigint>()
   private peerId: string | null = null
-  private readonly gradients = new Map<number, Received[]>()
+  /** Received gradients by round, then by uid. */
+  private readonly gradients = new Map<number, Map<number, Received>>()
   private readonly arrivalOffsets: number[] = []
+  /** The round whose collection closed last, and its start: a gradient arriving after that still informs the deadline. */
+  private closed: { round: number, startMs: number } | null = null
   private localModel: Float32Array | null = null
   private lastConsensus: ConsensusView | null = null
   private readonly views = new Map<number, ConsensusView>()
@@ -202,8 +225,8 @@ export class Peer {
   private round = -1
   private paused: boolean
   private throttle: number
-  /** Adaptive share of the configured training steps (1 = all). */
-  private pace = 1
+  /** Measured training speed in steps/ms (null until the first round trained). */
+  private speed: number | null = null
   private readonly startedAt = Date.now()
   private resumeWaiters: Array<() => void> = []
   private anchoring: Promise<void> = Promise.resolve()
@@ -454,7 +477,7 @@ export class Peer {
     this.persistBase(round)
 
     if (this.isMiner && this.uid !== null) {
-      const m = await this.mine(round, theta, roundMs, tm)
+      const m = await this.mine(round, theta, startMs, roundMs, tm)
       transcript.miner = m
     }
     if (this.isValidator && this.uid !== null) {
@@ -510,17 +533,19 @@ export class Peer {
 
   // ---- miner -------------------------------------------------------------------------------------
 
-  private async mine (round: number, theta: Float32Array, roundMs: number, tm: RoundTimings): Promise<RoundTranscript['miner']> {
+  private async mine (round: number, theta: Float32Array, startMs: number, roundMs: number, tm: RoundTimings): Promise<RoundTranscript['miner']> {
     const cfg = this.config
     const learner = this.learner!
-    const steps = Math.max(1, Math.round(cfg.train.steps * this.throttle * this.pace))
-    const samples = assignSamples({ hotkey: this.hotkey, round, taskSeed: learner.task.seed }, learner.split.train, Math.min(cfg.train.samples, learner.split.train.length))
+    const plan = planTraining({ speed: this.speed, nowMs: Date.now(), startMs, roundMs, throttle: this.throttle, configuredSteps: cfg.train.steps })
+    const count = assignedCount({ steps: plan.maxSteps, configuredSteps: cfg.train.steps, configuredSamples: cfg.train.samples, pool: learner.split.train.length })
+    const samples = assignSamples({ hotkey: this.hotkey, round, taskSeed: learner.task.seed }, learner.split.train, count)
     let s = performance.now()
     const cpu0 = process.cpuUsage()
     let delta: Float32Array
     let loss = NaN
     let accuracy = NaN
     let trainedSamples = 0
+    let steps = 0
     if (cfg.behaviour === 'free-rider') {
       // Publishes a tiny random update without training (and copies when it can).
       const rnd = new Float32Array(learner.size)
@@ -528,7 +553,8 @@ export class Peer {
       for (let i = 0; i < rnd.length; i++) { x = (x * 1664525 + 1013904223) >>> 0; rnd[i] = ((x / 2 ** 32) - 0.5) * 1e-4 }
       delta = rnd
     } else {
-      const r = await learner.train(theta, samples, { steps, batchSize: cfg.train.batchSize })
+      const r = await learner.train(theta, samples, { steps: plan.maxSteps, stopAt: plan.stopAt, batchSize: cfg.train.batchSize })
+      steps = r.steps
       delta = r.delta
       loss = r.loss
       accuracy = r.accuracy
@@ -537,7 +563,8 @@ export class Peer {
     }
     tm.train = performance.now() - s
     // Training fills its share of the round: slow hardware does fewer steps (and still takes part), fast hardware more.
-    if (cfg.behaviour === 'honest' || cfg.behaviour === 'poisoner') this.pace = nextPace(this.pace, tm.train, TRAIN_SHARE * roundMs)
+    // Speed is the hardware's steps/ms; the throttle scales the time budget, so adapting to speed cannot undo it.
+    if (steps > 0) this.speed = nextSpeed(this.speed, steps, tm.train)
     const cpu = process.cpuUsage(cpu0)
     const secs = (cpu.user + cpu.system) / 1e6
     const d = doctor()
@@ -550,28 +577,44 @@ export class Peer {
     const enc = this.feedback!.encode(delta)
     const dense = decodeUpdate(enc)
     this.localModel = applyUpdate(theta, dense, 1)
-    let msg: GradientMessage = {
+    const header = {
       netuid: cfg.netuid, round, baseModel: unhex(this.thetaHash), assignmentSeed: learner.task.seed,
-      sampleCount: Math.max(1, trainedSamples || samples.length), hotkey: this.pair.publicKey, tensor: toWireTensor(enc),
+      sampleCount: Math.max(1, trainedSamples || samples.length), hotkey: this.pair.publicKey,
     }
+    // One message, or chunks when the update exceeds one gossip message (protocols/gradient.md).
+    let msgs = gradientMessages(header, enc, cfg.codec.maxMessageBytes)
     if (cfg.behaviour === 'copier') {
-      // Waits briefly for someone else's gradient and republishes it as its own.
+      // Waits briefly for someone else's gradient and republishes it (all its chunks) as its own.
       await sleep(1500, this.abort.signal)
-      const other = (this.gradients.get(round) ?? []).find((g) => g.uid !== this.uid)
-      if (other !== undefined) msg = { ...other.ev.message, hotkey: this.pair.publicKey }
+      const other = [...(this.gradients.get(round)?.values() ?? [])].find((g) => g.uid !== this.uid && isComplete(g.set))
+      if (other !== undefined) msgs = [...other.set.chunks.values()].map((c) => ({ ...c.message, hotkey: this.pair.publicKey }))
     }
     tm.encode = performance.now() - s
     s = performance.now()
-    let published: { hash: string, bytes: number, recipients: number } | null = null
-    try {
-      published = await this.mesh.publishGradient(msg)
-      this.state.contribution.updatesPublished++
-      this.events.emit('update:published', { round, hash: published.hash, bytes: published.bytes, recipients: published.recipients })
-    } catch (e) {
-      this.log.warn('gradient publish failed', { round, error: errorMessage(e) })
-    }
+    const published = await this.publishChunks(round, msgs)
     tm.publish = performance.now() - s
-    return { steps, samplesHash: sha256hex(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength)), sampleCount: samples.length, loss, accuracy, updateDigest: updateDigest(dense), gradientHash: published?.hash ?? null, bytes: published?.bytes ?? 0 }
+    return { steps, batchSize: cfg.train.batchSize, samplesHash: sha256hex(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength)), sampleCount: samples.length, loss, accuracy, updateDigest: updateDigest(dense), gradientHash: published?.hash ?? null, bytes: published?.bytes ?? 0 }
+  }
+
+  /** Publishes a gradient's messages in order; null when any fails (validators then see it incomplete). */
+  private async publishChunks (round: number, msgs: GradientMessage[]): Promise<{ hash: string, bytes: number, recipients: number } | null> {
+    let bytes = 0
+    let recipients = Infinity
+    let hash = ''
+    try {
+      for (const m of msgs) {
+        const p = await this.mesh.publishGradient(m)
+        bytes += p.bytes
+        recipients = Math.min(recipients, p.recipients)
+        if (hash === '') hash = p.hash
+      }
+    } catch (e) {
+      this.log.warn('gradient publish failed', { round, chunks: msgs.length, error: errorMessage(e) })
+      return null
+    }
+    this.state.contribution.updatesPublished++
+    this.events.emit('update:published', { round, hash, bytes, recipients, chunks: msgs.length })
+    return { hash, bytes, recipients }
   }
 
   /** Miner's answer to a validator's query: class probabilities of its locally trained model. */
@@ -592,9 +635,19 @@ export class Peer {
     if (uid < 0) return
     const arrivalMs = Date.now()
     const r = ev.message.round
-    const list = this.gradients.get(r) ?? []
-    list.push({ ev, arrivalMs, uid })
-    this.gradients.set(r, list)
+    const byUid = this.gradients.get(r) ?? new Map<number, Received>()
+    this.gradients.set(r, byUid)
+    const had = byUid.get(uid)
+    const { set, outcome } = addChunk(had?.set, { message: ev.message, hash: ev.hash, arrivalMs })
+    if (had === undefined) byUid.set(uid, { set, from: ev.from, uid })
+    if (outcome === 'duplicate') return
+    if (outcome === 'conflict') {
+      // Equivocation: the set now scores as malformed; the sender's peer score drops too.
+      this.log.warn('conflicting gradient chunks', { round: r, uid, reason: set.conflict })
+      void this.mesh.penalize(ev.from, 1).catch(() => {})
+    }
+    // Too late for this round's scoring, but the adaptive deadline must see it (or it would never grow to meet it).
+    if (this.closed !== null && r === this.closed.round && isComplete(set)) this.arrivalOffsets.push(Math.max(0, arrivalMs - this.closed.startMs))
     this.events.emit('update:received', { round: r, uid, hotkey: hk, hash: ev.hash, bytes: ev.bytes, arrivalMs })
   }
 
@@ -616,13 +669,14 @@ export class Peer {
     const miners = this.minerUids().filter((u) => u !== this.uid)
     // Wait for all expected miners or the deadline, whichever first.
     while (Date.now() < deadlineMs && !this.abort.signal.aborted) {
-      const got = new Set((this.gradients.get(round) ?? []).map((g) => g.uid))
-      if (miners.every((u) => got.has(u))) break
+      const got = this.gradients.get(round)
+      if (miners.every((u) => got?.get(u) !== undefined && isComplete(got.get(u)!.set))) break
       await sleep(100, this.abort.signal)
     }
     tm.receive = performance.now() - s0
-    const received = [...(this.gradients.get(round) ?? [])]
-    for (const g of received) if (g.ev.message.round === round) this.arrivalOffsets.push(Math.max(0, g.arrivalMs - startMs))
+    const received = [...(this.gradients.get(round)?.values() ?? [])]
+    for (const g of received) if (isComplete(g.set)) this.arrivalOffsets.push(Math.max(0, g.set.lastArrivalMs - startMs))
+    this.closed = { round, startMs }
 
     // Query every miner that sent something, in parallel, with the round's query inputs.
     let s = performance.now()
@@ -632,7 +686,7 @@ export class Peer {
     const responses = new Map<number, Float32Array | null>()
     await Promise.all(received.map(async (g, k) => {
       try {
-        const res = await this.mesh.query(g.ev.from, { netuid: cfg.netuid, round, queryId: (round * 1000 + k) >>> 0, inputs: { dtype: 'f32', shape: [qSamples.length, inputs.length / qSamples.length], data: inputs } })
+        const res = await this.mesh.query(g.from, { netuid: cfg.netuid, round, queryId: (round * 1000 + k) >>> 0, inputs: { dtype: 'f32', shape: [qSamples.length, inputs.length / qSamples.length], data: inputs } })
         responses.set(g.uid, res.predictions.dtype === 'f32' ? res.predictions.data : null)
       } catch {
         responses.set(g.uid, null)
@@ -642,11 +696,11 @@ export class Peer {
 
     s = performance.now()
     const submissions: Submission[] = received.map((g) => {
-      let update: Float32Array | null = null
-      let malformed: string | undefined
-      try { update = fromWireTensor(g.ev.message.tensor) } catch (e) { malformed = errorMessage(e) }
+      const a = assemble(g.set)
+      const update = 'update' in a ? a.update : null
+      const malformed = 'malformed' in a ? a.malformed : undefined
       return {
-        uid: g.uid, round: g.ev.message.round, baseHash: hex(g.ev.message.baseModel), arrivalMs: g.arrivalMs, update,
+        uid: g.uid, round: g.set.round, baseHash: g.set.baseModel, arrivalMs: g.set.lastArrivalMs, update,
         ...(malformed !== undefined ? { malformed } : {}),
         assignment: assignmentRef(this.members[g.uid], round, OWN_CHECK_SIZE),
         response: responses.get(g.uid) ?? null,
@@ -679,7 +733,7 @@ export class Peer {
     this.events.emit('round:scored', { round, scores: this.lastScores, selected: result.selected, baseLoss: result.evidence.baseLoss })
     for (const r of result.records) {
       const g = received.find((x) => x.uid === r.uid)
-      if (g !== undefined && r.penalties.length > 0) void this.mesh.penalize(g.ev.from, 1).catch(() => {})
+      if (g !== undefined && r.penalties.length > 0) void this.mesh.penalize(g.from, 1).catch(() => {})
     }
 
     s = performance.now()
@@ -893,7 +947,7 @@ export function peerViews (ps: PeerSummaryLike[], members: string[], netuid: num
     const raw = p.hotkeys[netuid]
     const hk = raw === undefined ? null : raw.toLowerCase().replace(/^0x/, '')
     const uid = hk === null ? null : byHex.get(hk) ?? null
-    return { peerId: p.peerId, hotkey: hk === null ? null : ss58(unhex(hk)), uid, connected: p.connected, score: p.gossipScore, appScore: p.appScore, banned: p.banned, latencyMs: null }
+    return { peerId: p.peerId, hotkey: hk === null ? null : ss58(unhex(hk)), uid, connected: p.connected, score: p.gossipScore, appScore: p.appScore, banned: p.banned, latencyMs: p.latencyMs ?? null }
   })
 }
 

@@ -39,7 +39,7 @@ export async function replayRound (dataDir: string, round: number | 'latest', on
       checks.push(check('assignment', t.miner.samplesHash, sha256hex(new Uint8Array(samples.buffer))))
       if (t.behaviour !== 'free-rider' && t.behaviour !== 'copier') {
         onProgress('retraining')
-        const r = await learner.train(theta, samples, { steps: t.miner.steps })
+        const r = await learner.train(theta, samples, { steps: t.miner.steps, ...(t.miner.batchSize !== undefined ? { batchSize: t.miner.batchSize } : {}) })
         checks.push(check('training loss', t.miner.loss, r.loss, close(t.miner.loss, r.loss, 1e-4)))
       }
     }

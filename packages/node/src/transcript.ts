@@ -23,6 +23,8 @@ export interface RoundTranscript {
   baseModel: string
   miner: null | {
     steps: number
+    /** Batch size of the inner steps (absent in transcripts written before it was recorded: the task's default). */
+    batchSize?: number
     /** sha256 of the assigned sample indices (u32 LE), in draw order. */
     samplesHash: string
     sampleCount: number

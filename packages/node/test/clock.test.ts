@@ -58,13 +58,34 @@ describe('glue', () => {
 })
 
 describe('miner pace', () => {
-  test('training time moves toward its share of the round, within bounds', async () => {
-    const { nextPace } = await import('../src/peer.ts')
-    assert.equal(nextPace(1, 1000, 1000), 1)
-    assert.equal(nextPace(1, 4000, 1000), 0.7) // too slow: at most −30 % per round
-    assert.equal(nextPace(1, 100, 1000), 1.15) // fast hardware does more, +15 % per round at most
-    assert.equal(nextPace(0.1, 9000, 1000), 0.1)
-    assert.equal(nextPace(4, 1, 1000), 4)
-    assert.equal(nextPace(1, 0, 1000), 1)
+  test('speed estimate drops at once and grows halfway', async () => {
+    const { nextSpeed } = await import('../src/peer.ts')
+    assert.equal(nextSpeed(null, 10, 1000), 0.01)
+    assert.equal(nextSpeed(0.02, 10, 1000), 0.01) // slower: take the measurement
+    assert.equal(nextSpeed(0.01, 30, 1000), 0.02) // faster: halfway
+    assert.equal(nextSpeed(0.01, 10, 0), 0.01) // nothing measured: unchanged
+  })
+
+  test('training runs until its share of the round (scaled by the throttle), steps bounded by the speed', async () => {
+    const { planTraining, TRAIN_SHARE } = await import('../src/peer.ts')
+    const base = { nowMs: 1000, startMs: 1000, roundMs: 10_000, configuredSteps: 24 }
+    const share = TRAIN_SHARE * 10_000
+    // First round: speed unknown, the configured steps (× throttle), still stopped at the share.
+    assert.deepEqual(planTraining({ ...base, speed: null, throttle: 1 }), { maxSteps: 24, stopAt: 1000 + share })
+    assert.deepEqual(planTraining({ ...base, speed: null, throttle: 0.25 }), { maxSteps: 6, stopAt: 1000 + share / 4 })
+    // Known speed: the steps that fit, with 50 % headroom; a throttle of 0.25 trains a quarter of the time.
+    assert.deepEqual(planTraining({ ...base, speed: 0.02, throttle: 1 }), { maxSteps: Math.ceil(1.5 * 0.02 * share), stopAt: 1000 + share })
+    assert.deepEqual(planTraining({ ...base, speed: 0.02, throttle: 0.25 }), { maxSteps: Math.ceil(1.5 * 0.02 * share / 4), stopAt: 1000 + share / 4 })
+    // Already past the share (a late start): one step, still takes part.
+    assert.deepEqual(planTraining({ ...base, nowMs: 1000 + share + 500, speed: 0.02, throttle: 1 }), { maxSteps: 1, stopAt: 1000 + share + 500 })
+    // Very fast hardware: capped at 16 × the configured steps.
+    assert.equal(planTraining({ ...base, speed: 10, throttle: 1 }).maxSteps, 24 * 16)
+  })
+
+  test('more steps than configured get proportionally more (prefix-stable) samples', async () => {
+    const { assignedCount } = await import('../src/peer.ts')
+    assert.equal(assignedCount({ steps: 12, configuredSteps: 24, configuredSamples: 320, pool: 8000 }), 320)
+    assert.equal(assignedCount({ steps: 48, configuredSteps: 24, configuredSamples: 320, pool: 8000 }), 640)
+    assert.equal(assignedCount({ steps: 24 * 16, configuredSteps: 24, configuredSamples: 800, pool: 8000 }), 8000) // at most the pool
   })
 })

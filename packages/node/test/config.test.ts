@@ -31,6 +31,7 @@ describe('config', () => {
     assert.throws(() => resolveConfig({ dataDir: '/x', file: null, env: { TENSORMESH_API_PORT: 'abc' }, flags: {} }), /TENSORMESH_API_PORT/)
     assert.throws(() => applySource(base, { chain: 'http://x' }, 'flag'), /ws:\/\//)
     assert.throws(() => applySource(base, { round: { minCollect: 0.9, maxCollect: 0.5 } }, 'file'), /must not exceed/)
+    assert.throws(() => applySource(base, { round: { minCollect: 0.4 } }, 'file'), /must exceed the miners' training share/)
     assert.throws(() => applySource(base, { codec: { bits: 4 } }, 'file'), /"codec.bits": must be 2 or 8/)
     assert.equal(applySource(base, { codec: { bits: 2 } }, 'file').codec.bits, 2)
     assert.equal(code(() => resolveConfig({ dataDir: '/x', file: [] as unknown as Record<string, unknown>, env: {}, flags: {} })), 'BAD_CONFIG')
