@@ -16,7 +16,7 @@ import type { KeyringPair } from '@polkadot/keyring/types'
 import { decodeAddress, encodeAddress } from '@polkadot/util-crypto'
 import {
   applyUpdate, assignSamples, checkpointFromBytes, checkpointToBytes, createAggregationRule, createLearner, decodeUpdate,
-  doctor, ErrorFeedback, getTask, paramsHash, type AggregationSpec, type EncodedUpdate, type Learner,
+  doctor, ErrorFeedback, getTask, paramsHash, type AggregationSpec, type Learner,
 } from '@tensormesh/learn'
 import {
   createEma, DEFAULT_VALIDATOR_CONFIG, emaToWeights, scoreRound, updateDigest, updateEma,
@@ -25,7 +25,7 @@ import {
 import { convertWeightsAndUidsForEmit, epoch as yumaEpoch } from '@tensormesh/yuma'
 import {
   encodeRanking, signIdentity, signRanking, wireReady, type GradientMessage, type QueryMessage, type QueryResponseMessage,
-  type RankingMessage, type TopKTensor,
+  type RankingMessage,
 } from '@tensormesh/wire'
 import type { ChainPort, GradientEvent, MeshPort, PeerSummaryLike } from './adapters.ts'
 import type { AnchorRow, ConsensusView, MinerScore, PeerEventName, PeerEvents, PeerView, RoundTimings, StatusResponse } from './api-types.ts'
