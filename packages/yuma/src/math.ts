@@ -234,9 +234,11 @@ function liquidAlphaFromDiffWith(diff: number, p: LiquidAlphaParams, ctx: { k: b
 
 /**
  * α (liquidAlphaFromDiffWith) for every difference in diffs[0..count) into out. Differences whose
- * exponent x = k·(diff − ½) is 0, exactly 1 or beyond ±8 take the scalar path; the rest go through
- * `expBatch`, then σ = 1/(1 + e) and α = clamp(lo + σ·(hi − lo)) with the same fast operations as
- * the scalar path (the exponent lies within ±2^72 and every quotient is a proportion of at most 1).
+ * exponent x = k·(diff − ½) is 0, exactly 1 or beyond ±8 take the scalar path. For |x| ≤ 6 a
+ * floating-point bracket usually settles α without the series (see `alphaBracket`); the rest go
+ * through `expBatch`, then σ = 1/(1 + e) and α = clamp(lo + σ·(hi − lo)) with the same fast
+ * operations as the scalar path (the exponent lies within ±2^72 and every quotient is a
+ * proportion of at most 1).
  */
 function liquidAlphaBatch(
   diffs: Float64Array, count: number, p: LiquidAlphaParams, ctx: { k: bigint; kn: number }, out: Float64Array,
@@ -247,25 +249,86 @@ function liquidAlphaBatch(
     for (let q = 0; q < count; q++) out[q] = liquidAlphaFromDiffWith(diffs[q], p, ctx)
     return
   }
+  const lo = p.alphaLow
+  const hi = p.alphaHigh
+  const span = satSub(hi, lo)
   let m = 0
   for (let q = 0; q < count; q++) {
     const x = mul(kn, satSub(diffs[q], HALF))
     if (x === 0 || x === ONE || x > EXP_FAST_MAX || x < -EXP_FAST_MAX) {
       out[q] = liquidAlphaFromDiffWith(diffs[q], p, ctx)
-    } else {
-      xs[m] = x
-      slot[m++] = q
+      continue
     }
+    const o = x < 0 ? -x : x
+    if (o <= BRACKET_MAX) {
+      // The chain's series value R lies in [rLo, rHi] (alphaBracket); α is monotone in R.
+      const f = Math.exp(o * INV_TWO32) * TWO32
+      const rLo = Math.max(Math.ceil(f - EXP_SERIES_SLACK[Math.ceil(o * INV_TWO24)]), ONE + o)
+      const rHi = Math.floor(f + 1)
+      const aLo = alphaFromSeries(rLo, x < 0, lo, hi, span)
+      if (aLo === alphaFromSeries(rHi, x < 0, lo, hi, span)) {
+        out[q] = aLo
+        continue
+      }
+    }
+    xs[m] = x
+    slot[m++] = q
   }
   expBatch(xs, m, xs, scratch)
-  const lo = p.alphaLow
-  const hi = p.alphaHigh
-  const span = satSub(hi, lo)
   for (let r = 0; r < m; r++) {
     const sigmoid = safeDiv(ONE, ONE + xs[r])
     out[slot[r]] = clamp(satAdd(lo, mul(sigmoid, span)), lo, hi)
   }
 }
+
+/** α (`liquidAlphaFromDiff`) of many differences at once, through the batch path the epoch uses. */
+export function liquidAlphaFromDiffs(diffs: Float64Array, p: LiquidAlphaParams): Float64Array {
+  const out = new Float64Array(diffs.length)
+  const xs = new Float64Array(diffs.length)
+  const slot = new Int32Array(diffs.length)
+  liquidAlphaBatch(diffs, diffs.length, p, sigmoidContext(p), out, xs, slot, expScratch())
+  return out
+}
+
+// α from the series value R of exp(|x|) (R ≥ 1): e = R, or trunc(1/R) for x < 0, as `expBatch`
+// finishes; then σ and α as in liquidAlphaBatch. Monotone in R (every step is).
+function alphaFromSeries(r: number, negative: boolean, lo: number, hi: number, span: number): number {
+  const e = negative ? divExact(ONE, r) : r
+  return clamp(satAdd(lo, mul(safeDiv(ONE, ONE + e), span)), lo, hi)
+}
+
+const TWO32 = 4294967296
+const INV_TWO32 = 2 ** -32
+const INV_TWO24 = 2 ** -24
+const BRACKET_MAX = 6 * ONE
+
+/**
+ * alphaBracket: bounds on how far the chain's truncated series R = 1 + Σ t_i (t_1 = |x|,
+ * t_i = floor(t_{i−1}·|x| / i), raw I32F32 units) falls below 2^32·exp(|x|), for |x| up to g/256
+ * at index g (0 ≤ g ≤ 1536, |x| ≤ 6). With T_i the exact terms, the deficit D_i = T_i − t_i obeys
+ * D_i ≤ 1 + D_{i−1}·x/i (one floor per term) and D_i ≤ T_i (t_i ≥ 0); both grow with x, so the
+ * value at the cell's upper end bounds the cell. Add the terms past i = 31 that the chain never
+ * adds (≤ 2·T_32 for x ≤ 6), the error of Math.exp (< 10^-3 here) and a margin. Then
+ * R ∈ [ceil(f − slack), floor(f + 1)] with f = 2^32·Math.exp(|x|); R ≥ 1 + |x| also holds. When
+ * α is the same at both ends, monotonicity fixes it; otherwise the exact series runs
+ * (test/fast-ops.test.ts checks α against the BigInt formula on and around these brackets).
+ */
+const EXP_SERIES_SLACK = (() => {
+  const table = new Float64Array(6 * 256 + 1)
+  for (let g = 0; g < table.length; g++) {
+    const x = g / 256
+    let term = x * TWO32
+    let deficit = 0
+    let total = 0
+    for (let i = 2; i < 32; i++) {
+      term = (term * x) / i
+      deficit = Math.min(1 + (deficit * x) / i, term)
+      total += deficit
+    }
+    table[g] = total * 1.001 + 2 * ((term * x) / 32) + 4
+  }
+  return table
+})()
 
 const EXP_FAST_MAX = 8 * ONE
 
