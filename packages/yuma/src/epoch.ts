@@ -6,7 +6,7 @@ import {
   satSub, sum, toFloat, toI64F64, u16ToProportion,
 } from './fixed.ts'
 import {
-  type LiquidAlphaParams, type SparseMatrix, type SparseRow, RowBuilder, colClipSparse, colClipSparseInPlace, emptyRow, inplaceColMaxUpscaleSparse,
+  type LiquidAlphaParams, type SparseMatrix, type SparseRow, colClipSparse, colClipSparseInPlace, emptyRow, inplaceColMaxUpscaleSparse,
   inplaceColNormalizeSparse, inplaceNormalize, inplaceNormalizeWithSum, interpolateSparse, isTopkNonzero, isZero,
   matEmaAlphaSparse, matEmaSparse, matmulSparse, matmulTransposeSparse, rowSumSparse, vecMul,
   weightedMedianColSparse,
@@ -210,13 +210,16 @@ interface RowSource {
    * Loads row i, pushing (j, value) in stored order for the j < n that pass the chain's masks:
    * j ≠ diag and reg[j] < limit (every mask the epoch applies to a loaded row has this form).
    */
-  load(i: number, n: number, reg: readonly number[], limit: number, diag: number, b: RowBuilder): void
+  load(i: number, n: number, reg: readonly number[], limit: number, diag: number, b: PooledRows): void
+  /** Entries stored in row i (before any mask). */
+  entries(i: number): number
 }
 
 function tupleRows(rows: ReadonlyArray<U16Row | undefined>): RowSource {
   return {
     length: Array.isArray(rows) ? rows.length : 0,
     isArray: Array.isArray(rows),
+    entries: (i) => rows[i]?.length ?? 0,
     validate(name, stamp, gen) {
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]
@@ -249,6 +252,7 @@ function packedRows(rows: ReadonlyArray<PackedU16Row | undefined>): RowSource {
   return {
     length: Array.isArray(rows) ? rows.length : 0,
     isArray: Array.isArray(rows),
+    entries: (i) => rows[i]?.uids.length ?? 0,
     validate(name, stamp, gen) {
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]
@@ -325,7 +329,7 @@ function runEpoch(snapshot: EpochInput, weightRows: RowSource, bondRows: RowSour
     weightLimit[i] = forbids[i] ? -Infinity : Math.min(lastUpdate[i], commit)
     weightDiag[i] = i === ownerUid ? -1 : i
   }
-  const weights = loadRows(weightRows, n, reg, weightLimit, weightDiag)
+  const weights = loadRows(weightRows, n, reg, weightLimit, weightDiag, WEIGHT_ROWS)
   rowNormalizeU16(weights)
 
   // 6–8. Consensus, clip, validator trust.
@@ -354,7 +358,7 @@ function runEpoch(snapshot: EpochInput, weightRows: RowSource, bondRows: RowSour
   // kept iff reg_j < last_tempo.
   const bondLimit = new Float64Array(n).fill(lastTempo)
   if (h.yuma3On) {
-    const bonds = loadRows(bondRows, n, reg, bondLimit, null)
+    const bonds = loadRows(bondRows, n, reg, bondLimit, null, BOND_ROWS)
     for (const row of bonds) for (let t = 0; t < row.val.length; t++) row.val[t] = u16ToProportion(row.val[t])
     if (h.liquidAlphaOn && consensus.some((c) => c !== 0)) {
       const p: LiquidAlphaParams = {
@@ -381,7 +385,7 @@ function runEpoch(snapshot: EpochInput, weightRows: RowSource, bondRows: RowSour
     dividends = vecMul(perValidator, activeStake)
     inplaceNormalize(dividends)
   } else {
-    const bonds = loadRows(bondRows, n, reg, bondLimit, null)
+    const bonds = loadRows(bondRows, n, reg, bondLimit, null, BOND_ROWS)
     const bondsNorm = colNormalizeU16(bonds, n)
     // row_hadamard_sparse, in place: the bond weights are not read again.
     const delta = weightsForBonds
@@ -470,16 +474,57 @@ export function bondsMovingAverageAlpha(bma: number): number {
 // Rows ≥ n and uids ≥ n are ignored (get_weights_sparse filters them; bonds beyond n never survive
 // the bond EMA, which only writes columns < n).
 function loadRows(
-  rows: RowSource, n: number, reg: readonly number[], limit: Float64Array, diag: Float64Array | null,
+  rows: RowSource, n: number, reg: readonly number[], limit: Float64Array, diag: Float64Array | null, pool: PooledRows,
 ): SparseMatrix {
   const out: SparseMatrix = new Array(n)
-  const b = new RowBuilder(n)
+  let capacity = 0
+  for (let i = 0; i < n && i < rows.length; i++) capacity += rows.entries(i)
+  pool.reset(capacity)
   for (let i = 0; i < n; i++) {
-    if (i < rows.length) rows.load(i, n, reg, limit[i], diag === null ? -1 : diag[i], b)
-    out[i] = b.finish()
+    if (i < rows.length) rows.load(i, n, reg, limit[i], diag === null ? -1 : diag[i], pool)
+    out[i] = pool.finish()
   }
   return out
 }
+
+/**
+ * Storage of loaded weight or bond rows: views into one buffer that is kept and reused by the
+ * next epoch. Loaded rows (and everything computed in place over them) never leave runEpoch —
+ * the bond EMA and the results are fresh arrays — so reuse is safe, and it spares the garbage
+ * collector two matrix-sized allocations per epoch (tens of MB for 4096 × 256). The buffers keep
+ * the size of the largest epoch run so far.
+ */
+class PooledRows {
+  private idx = new Int32Array(0)
+  private val = new Float64Array(0)
+  private start = 0
+  private end = 0
+
+  reset(capacity: number): void {
+    if (this.idx.length < capacity) {
+      this.idx = new Int32Array(capacity)
+      this.val = new Float64Array(capacity)
+    }
+    this.start = 0
+    this.end = 0
+  }
+
+  push(j: number, v: number): void {
+    this.idx[this.end] = j
+    this.val[this.end++] = v
+  }
+
+  finish(): SparseRow {
+    const a = this.start
+    const b = this.end
+    this.start = b
+    if (a === b) return emptyRow()
+    return { idx: this.idx.subarray(a, b), val: this.val.subarray(a, b) }
+  }
+}
+
+const WEIGHT_ROWS = new PooledRows()
+const BOND_ROWS = new PooledRows()
 
 // `inplace_row_normalize_sparse` on rows whose values are u16 integers standing for value·2^32.
 // For sums below 2^31 (fewer than 32769 entries) divIntSum(w, s) is floor(w·2^32 / s) with
