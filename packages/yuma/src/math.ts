@@ -261,13 +261,19 @@ function liquidAlphaBatch(
     }
     const o = x < 0 ? -x : x
     if (o <= BRACKET_MAX) {
-      // The chain's series value R lies in [rLo, rHi] (alphaBracket); α is monotone in R.
-      const f = Math.exp(o * INV_TWO32) * TWO32
-      const rLo = Math.max(Math.ceil(f - EXP_SERIES_SLACK[Math.ceil(o * INV_TWO24)]), ONE + o)
+      // The chain's series value R lies in [rLo, rHi] (alphaBracket); α is monotone in R, so it is
+      // settled when both ends give the same α: e = R (x > 0) or trunc(1/R), then σ and α.
+      const g = Math.floor(o * INV_TWO24)
+      const r = (o - g * TWO24) * INV_TWO32
+      const f = EXP_GRID[g] * (1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24)))))
+      const rLo = Math.max(Math.ceil(f - EXP_SERIES_SLACK[g + 1]), ONE + o)
       const rHi = Math.floor(f + 1)
-      const aLo = alphaFromSeries(rLo, x < 0, lo, hi, span)
-      if (aLo === alphaFromSeries(rHi, x < 0, lo, hi, span)) {
-        out[q] = aLo
+      const eLo = x < 0 ? divExact(ONE, rLo) : rLo
+      const eHi = x < 0 ? divExact(ONE, rHi) : rHi
+      const aLo = satAdd(lo, mul(divExact(ONE, ONE + eLo), span))
+      const aHi = satAdd(lo, mul(divExact(ONE, ONE + eHi), span))
+      if (aLo === aHi) {
+        out[q] = clamp(aLo, lo, hi)
         continue
       }
     }
@@ -290,31 +296,38 @@ export function liquidAlphaFromDiffs(diffs: Float64Array, p: LiquidAlphaParams):
   return out
 }
 
-// α from the series value R of exp(|x|) (R ≥ 1): e = R, or trunc(1/R) for x < 0, as `expBatch`
-// finishes; then σ and α as in liquidAlphaBatch. Monotone in R (every step is).
-function alphaFromSeries(r: number, negative: boolean, lo: number, hi: number, span: number): number {
-  const e = negative ? divExact(ONE, r) : r
-  return clamp(satAdd(lo, mul(safeDiv(ONE, ONE + e), span)), lo, hi)
-}
-
+const TWO24 = 2 ** 24
 const TWO32 = 4294967296
 const INV_TWO32 = 2 ** -32
 const INV_TWO24 = 2 ** -24
 const BRACKET_MAX = 6 * ONE
 
 /**
+ * 2^32·exp(g/256) for g = 0..1536 (Math.exp, within 1 ulp). alphaBracket's f = 2^32·exp(|x|) is
+ * EXP_GRID[g]·p(r) with |x| = g/256 + r, 0 ≤ r < 2^-8 and p the degree-4 Taylor polynomial of
+ * exp: p(r) falls short of exp(r) by less than r^5/100 < 10^-14 relative, and the rounding of the
+ * few operations adds a few ulps, so f is within 2·10^-14·2^32·e^6 < 0.04 of 2^32·exp(|x|) —
+ * inside the margins of the bracket (rHi = floor(f + 1); EXP_SERIES_SLACK holds + 4).
+ */
+const EXP_GRID = (() => {
+  const table = new Float64Array(6 * 256 + 1)
+  for (let g = 0; g < table.length; g++) table[g] = Math.exp(g / 256) * 2 ** 32
+  return table
+})()
+
+/**
  * alphaBracket: bounds on how far the chain's truncated series R = 1 + Σ t_i (t_1 = |x|,
  * t_i = floor(t_{i−1}·|x| / i), raw I32F32 units) falls below 2^32·exp(|x|), for |x| up to g/256
- * at index g (0 ≤ g ≤ 1536, |x| ≤ 6). With T_i the exact terms, the deficit D_i = T_i − t_i obeys
+ * at index g (0 ≤ g ≤ 1537; |x| ≤ 6 reads g = floor(256·|x|) + 1). With T_i the exact terms, the deficit D_i = T_i − t_i obeys
  * D_i ≤ 1 + D_{i−1}·x/i (one floor per term) and D_i ≤ T_i (t_i ≥ 0); both grow with x, so the
  * value at the cell's upper end bounds the cell. Add the terms past i = 31 that the chain never
  * adds (≤ 2·T_32 for x ≤ 6), the error of Math.exp (< 10^-3 here) and a margin. Then
- * R ∈ [ceil(f − slack), floor(f + 1)] with f = 2^32·Math.exp(|x|); R ≥ 1 + |x| also holds. When
+ * R ∈ [ceil(f − slack), floor(f + 1)] with f ≈ 2^32·exp(|x|) (EXP_GRID); R ≥ 1 + |x| also holds. When
  * α is the same at both ends, monotonicity fixes it; otherwise the exact series runs
  * (test/fast-ops.test.ts checks α against the BigInt formula on and around these brackets).
  */
 const EXP_SERIES_SLACK = (() => {
-  const table = new Float64Array(6 * 256 + 1)
+  const table = new Float64Array(6 * 256 + 2)
   for (let g = 0; g < table.length; g++) {
     const x = g / 256
     let term = x * TWO32
