@@ -183,7 +183,8 @@ const gradient: KindCodec<GradientMessage> = {
       assignmentSeed: c.int(o.seed, 'assignmentSeed'), sampleCount: c.int(o.sc, 'sampleCount'), hotkey: c.bin(o.hk, 'hotkey'),
       tensor: compressedFromWire(o.t, c),
     }
-    const present = CHUNK_KEYS.filter((k) => k in o).length
+    let present = 0
+    for (const k of CHUNK_KEYS) if (k in o) present++
     if (present === CHUNK_KEYS.length) {
       m.chunk = {
         index: c.int(o.ci, 'chunk.index'), count: c.int(o.cc, 'chunk.count'),

@@ -64,11 +64,14 @@ function envelope(bytes: Uint8Array): { o: WireObject; k: string } {
   return { o: m, k: m.k }
 }
 
+/** Each kind's required top-level keys, envelope included. */
+const REQUIRED: Readonly<Record<string, readonly string[]>> = Object.fromEntries(MESSAGE_KINDS.map((k) => [k, ['v', 'k', ...CODECS[k].required]]))
+
 function body<K extends MessageKind>(kind: K, o: WireObject): MessageMap[K] {
   const codec = CODECS[kind]
   const c = contexts[kind]
   return c.decoding(() => {
-    c.keys(o, '', ['v', 'k', ...codec.required], codec.optional)
+    c.keys(o, '', REQUIRED[kind], codec.optional)
     const msg = codec.fromWire(o, c)
     codec.validate(msg, c)
     return msg

@@ -9,6 +9,7 @@ import {
 } from '../src/index.ts'
 import type { IdentityBinding, MessageKind, RankingMessage, WireErrorCode } from '../src/index.ts'
 import { hex, validSamples, wireObject } from './samples.ts'
+import { readWire, unpackWire, unpackWithMsgpackr } from '../src/msgpack.ts'
 
 const COUNT = Number(process.env.WIRE_FUZZ_COUNT ?? 20_000)
 const SEED = Number(process.env.WIRE_FUZZ_SEED ?? 0x7e45)
@@ -168,4 +169,63 @@ test(`fuzz: ${COUNT} inputs only ever decode or throw WireError`, { timeout: 600
     const rssMiB = Math.round(process.resourceUsage().maxRSS / 1024)
     console.log(`fuzz seed ${SEED}: ${COUNT} inputs, ${accepted} decodes accepted, peak RSS ${rssMiB} MiB, refusals by code:`, Object.fromEntries(codes))
   }
+})
+
+/** Values of every msgpack family the subset allows, at the edges of each header width, packed by msgpackr. */
+function edgeValues(): Uint8Array[] {
+  const ints = [0, 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, -1, -32, -33, -128, -129, -32768, -32769, -(2 ** 31), -(2 ** 31) - 1]
+  const bigs = [2n ** 32n, 2n ** 53n - 1n, -(2n ** 53n) + 1n, -(2n ** 32n)]
+  const strs = ['', 'a', 'x'.repeat(31), 'x'.repeat(32), 'y'.repeat(300), 'grüße ✓ ключ', '\u0000\u007f']
+  const bins = [new Uint8Array(0), new Uint8Array(1), new Uint8Array(255), new Uint8Array(256), new Uint8Array(70_000)]
+  const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i]))
+  return [
+    ...ints, ...bigs, ...strs, ...bins, null, true, false, [], [1, 'two', null], Array.from({ length: 20 }, (_, i) => i),
+    { a: 1, b: { c: [1, 2, { d: new Uint8Array(3) }] } }, many, { ключ: 'значение', k: 'é' },
+  ].map((v) => packr.pack(v))
+}
+
+test(`readWire returns what msgpackr's unpack returns, for every input it accepts (${COUNT} fuzz inputs and edge values)`, () => {
+  const inputs = [...edgeValues(), ...bases.map((b) => b.bytes)]
+  for (let i = 0; i < COUNT; i++) inputs.push(nextInput().bytes)
+  let accepted = 0
+  for (const [i, bytes] of inputs.entries()) {
+    let ours: unknown
+    try {
+      ours = unpackWire(bytes)
+    } catch (e) {
+      if (!(e instanceof WireError) || e.code !== 'MALFORMED') assert.fail(`input ${i} threw ${String(e)}: ${hex(bytes.subarray(0, 256))}`)
+      continue
+    }
+    accepted++
+    assert.deepStrictEqual(ours, unpackWithMsgpackr(bytes), `input ${i}: ${hex(bytes.subarray(0, 256))}`)
+  }
+  assert.ok(accepted > inputs.length / 10, `only ${accepted} of ${inputs.length} inputs were well-formed`)
+})
+
+test('readWire: 64-bit integers up to ±(2^53 - 1) are numbers, one beyond is MALFORMED', () => {
+  const u64 = (x: bigint): Uint8Array => { const b = new Uint8Array(9); b[0] = 0xcf; new DataView(b.buffer).setBigUint64(1, x); return b }
+  const i64 = (x: bigint): Uint8Array => { const b = new Uint8Array(9); b[0] = 0xd3; new DataView(b.buffer).setBigInt64(1, x); return b }
+  const max = 2n ** 53n - 1n
+  for (const x of [0n, 1n, 2n ** 32n, max]) assert.equal(readWire(u64(x)), Number(x))
+  for (const x of [0n, -1n, 2n ** 32n, -(2n ** 32n) - 5n, max, -max]) assert.equal(readWire(i64(x)), Number(x))
+  for (const b of [u64(max + 1n), u64(2n ** 64n - 1n), i64(max + 1n), i64(-max - 1n), i64(-(2n ** 63n)), i64(2n ** 63n - 1n)]) {
+    assert.throws(() => readWire(b), (e: unknown) => e instanceof WireError && e.code === 'MALFORMED' && /beyond 2\^53/.test(e.message))
+  }
+})
+
+test('readWire: a "__proto__" key cannot set a prototype (it reads as "__proto_", as msgpackr has it)', () => {
+  // fixmap of one entry: "__proto__" -> { polluted: 1 }
+  const key = [0xa9, ...new TextEncoder().encode('__proto__')]
+  const inner = [0x81, 0xa8, ...new TextEncoder().encode('polluted'), 0x01]
+  const o = readWire(Uint8Array.from([0x81, ...key, ...inner])) as Record<string, unknown>
+  assert.equal(Object.getPrototypeOf(o), Object.prototype)
+  assert.deepStrictEqual(Object.keys(o), ['__proto_'])
+  assert.equal(({} as Record<string, unknown>).polluted, undefined)
+})
+
+test('readWire: more distinct short strings than its cache holds still read correctly (the cache starts over)', () => {
+  const many = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [`k${i.toString(36)}`, `v${(i * 7).toString(36)}`]))
+  const bytes = packr.pack(many)
+  assert.deepStrictEqual(readWire(bytes), many)
+  assert.deepStrictEqual(readWire(bytes), many)
 })
