@@ -69,3 +69,61 @@ test('fast number arithmetic and the BigInt reference give identical epochs', ()
     }
   }), { numRuns: 250 })
 })
+
+// Larger subnets with rows in ascending uid order (as the chain stores them) take the blocked
+// weighted median and the other fast loops over many columns; weights and bonds drawn from a small
+// pool half the time give ties in the median, repeated liquid-alpha differences, zero and saturated
+// (65535) entries.
+const wideSnapshot = fc.record({
+  n: fc.integer({ min: 33, max: 72 }),
+  seed: fc.integer(),
+  density: fc.oneof(fc.constant(1), fc.double({ min: 0.05, max: 1, noNaN: true })),
+  pool: fc.boolean(),
+  zeroStakes: fc.double({ min: 0, max: 0.8, noNaN: true }),
+  h: fc.record({
+    yuma3On: fc.boolean(),
+    liquidAlphaOn: fc.boolean(),
+    kappa: fc.oneof(fc.integer({ min: 0, max: 65535 }), fc.constantFrom(0, 32767, 65535)),
+    bondsPenalty: fc.oneof(fc.constantFrom(0, 65535), fc.integer({ min: 0, max: 65535 })),
+    alphaSigmoidSteepness: fc.oneof(fc.constantFrom(1000, -1000), fc.integer({ min: -32768, max: 32767 })),
+    maxAllowedValidators: fc.integer({ min: 1, max: 72 }),
+  }),
+}).map((g): EpochSnapshot => {
+  let s = g.seed >>> 0
+  const rnd = (): number => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32 }
+  const values = [0, 1, 65535, 32768, 777]
+  const value = (): number => (g.pool ? values[Math.floor(rnd() * values.length)] : Math.floor(rnd() * 65536))
+  const rows = (): Array<Array<[number, number]>> => Array.from({ length: g.n }, () => {
+    const row: Array<[number, number]> = []
+    for (let j = 0; j < g.n; j++) if (rnd() < g.density) row.push([j, value()])
+    return row
+  })
+  return {
+    n: g.n,
+    block: 1000,
+    stakes: Array.from({ length: g.n }, () => (rnd() < g.zeroStakes ? 0n : BigInt(Math.floor(rnd() * 1e15)))),
+    weights: rows(),
+    bonds: rows(),
+    lastUpdate: Array.from({ length: g.n }, () => 900 + Math.floor(rnd() * 100)),
+    blockAtRegistration: Array.from({ length: g.n }, () => Math.floor(rnd() * 950)),
+    validatorPermit: Array.from({ length: g.n }, () => rnd() < 0.8),
+    ownerUid: rnd() < 0.5 ? Math.floor(rnd() * g.n) : null,
+    lastMechanismStepBlock: 0,
+    emission: 10n ** 12n,
+    hyperparameters: { ...g.h, tempo: 100, commitRevealWeightsEnabled: false },
+  }
+})
+
+test('wide subnets with ascending rows: fast and BigInt-reference epochs are identical', () => {
+  fc.assert(fc.property(wideSnapshot, (s) => {
+    const fast = epoch(s)
+    const second = epoch({ ...s, bonds: fast.bonds, validatorPermit: fast.validatorPermit })
+    setReferenceArithmetic(true)
+    try {
+      assert.deepEqual(epoch(s), fast)
+      assert.deepEqual(epoch({ ...s, bonds: fast.bonds, validatorPermit: fast.validatorPermit }), second)
+    } finally {
+      setReferenceArithmetic(false)
+    }
+  }), { numRuns: 40 })
+})
