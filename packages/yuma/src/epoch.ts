@@ -260,8 +260,12 @@ function packedRows(rows: ReadonlyArray<PackedU16Row | undefined>): RowSource {
         if (!(row !== null && row.uids instanceof Uint16Array && row.values instanceof Uint16Array && row.uids.length === row.values.length)) {
           fail(name, 'each packed row must be { uids: Uint16Array, values: Uint16Array } of equal length', i)
         }
-        const g = ++gen.v
+        // A strictly ascending row (the chain's usual order) cannot repeat a uid.
         const uids = row.uids
+        let t = 1
+        while (t < uids.length && uids[t] > uids[t - 1]) t++
+        if (t >= uids.length) continue
+        const g = ++gen.v
         for (let t = 0; t < uids.length; t++) {
           const j = uids[t]
           if (stamp[j] === g) fail(name, 'duplicate uid in a row (the chain cannot store one)', i, j)
@@ -339,10 +343,8 @@ function runEpoch(snapshot: EpochInput, weightRows: RowSource, bondRows: RowSour
   // With β = 1 the unclipped weights are not read again (interpolate_sparse returns the clipped
   // rows), so they are clipped in place.
   const clipped = beta === ONE ? colClipSparseInPlace(weights, consensus) : colClipSparse(weights, consensus)
-  const validatorTrust = rowSumSparse(clipped)
-
-  // 9. Incentive.
-  const incentive = matmulSparse(clipped, activeStake, n)
+  // 9. Incentive (with the validator trust in the same pass).
+  const { validatorTrust, incentive } = trustAndIncentive(clipped, activeStake, n)
   inplaceNormalize(incentive)
 
   // 10. Bond weights.
@@ -359,7 +361,7 @@ function runEpoch(snapshot: EpochInput, weightRows: RowSource, bondRows: RowSour
   const bondLimit = new Float64Array(n).fill(lastTempo)
   if (h.yuma3On) {
     const bonds = loadRows(bondRows, n, reg, bondLimit, null, BOND_ROWS)
-    for (const row of bonds) for (let t = 0; t < row.val.length; t++) row.val[t] = u16ToProportion(row.val[t])
+    u16RowsToProportions(bonds)
     if (h.liquidAlphaOn && consensus.some((c) => c !== 0)) {
       const p: LiquidAlphaParams = {
         alphaLow: u16ToProportion(h.alphaLow),
@@ -469,6 +471,32 @@ export function bondsMovingAverageAlpha(bma: number): number {
 
 // ---------------------------------------------------------------- loading and u16 stages
 
+// `row_sum_sparse(clipped)` and `matmul_sparse(clipped, active_stake)` in one pass. All values are
+// non-negative proportions, so every row sum and column accumulator stays far below 2^53 and the
+// saturating adds are plain adds (rows of up to 65536 entries ≤ 2^33 each); the BigInt reference
+// mode runs the two chain functions instead.
+function trustAndIncentive(m: SparseMatrix, stake: readonly number[], n: number): { validatorTrust: number[]; incentive: number[] } {
+  if (isReferenceArithmetic()) return { validatorTrust: rowSumSparse(m), incentive: matmulSparse(m, stake, n) }
+  const validatorTrust = new Array<number>(m.length)
+  const acc = new Float64Array(n)
+  for (let i = 0; i < m.length; i++) {
+    const { idx, val } = m[i]
+    const scale = stake[i] ?? 0
+    let rowSum = 0
+    if (scale === 0) {
+      for (let t = 0; t < val.length; t++) rowSum += val[t]
+    } else {
+      for (let t = 0; t < val.length; t++) {
+        const v = val[t]
+        rowSum += v
+        acc[idx[t]] += mul(scale, v)
+      }
+    }
+    validatorTrust[i] = rowSum
+  }
+  return { validatorTrust, incentive: Array.from(acc) }
+}
+
 // Loads u16 rows as I32F32 integers (value·2^32 is kept as the bare u16 until normalisation:
 // raw sums of u16 rows exceed 2^53, so the division is done on the integers; see divIntSum).
 // Rows ≥ n and uids ≥ n are ignored (get_weights_sparse filters them; bonds beyond n never survive
@@ -544,6 +572,16 @@ function rowNormalizeU16(m: SparseMatrix): void {
 }
 
 const U16_SUM_FAST = 2 ** 31
+
+// Stored u16 bonds read as proportions (`u16_proportion_to_fixed`): floor(w·2^32 / 65535), an
+// integer quotient below 2^53, so Math.floor of the double quotient is exact.
+function u16RowsToProportions(m: SparseMatrix): void {
+  const ref = isReferenceArithmetic()
+  for (let i = 0; i < m.length; i++) {
+    const val = m[i].val
+    for (let t = 0; t < val.length; t++) val[t] = ref ? u16ToProportion(val[t]) : Math.floor((val[t] * ONE) / 65535)
+  }
+}
 
 function columnSums(m: SparseMatrix, columns: number): number[] {
   const colSum = new Array<number>(columns).fill(0)
