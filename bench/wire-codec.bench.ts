@@ -3,6 +3,7 @@
 // of the same Float32Array in the same run (STACK.md's options: moreTypes, so it comes back as a Float32Array).
 // Our codec additionally validates every field (finite check, index order) and copies into aligned, owned arrays.
 // Medians over repeated runs; never fails on speed.
+import { loadavg } from 'node:os'
 import { Packr } from 'msgpackr'
 import { decodeGradient, decodeQuery, encodeGradient, encodeQuery } from '@tensormesh/wire'
 import type { GradientMessage, QueryMessage } from '@tensormesh/wire'
@@ -11,7 +12,7 @@ import { CODECS } from '../packages/wire/src/codec.ts'
 import { FieldContext } from '../packages/wire/src/fields.ts'
 import { packWire, unpackWire } from '../packages/wire/src/msgpack.ts'
 
-const REPS = Number(process.env.BENCH_REPS ?? 15)
+const REPS = Number(process.env.BENCH_REPS ?? 21)
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -40,27 +41,33 @@ function msPerCall(fn: () => unknown, inner: number): number {
 }
 
 /**
- * Times `bare` and `wire` alternately, rep by rep, so both see the same machine load (CI machines are shared); returns
- * the median ms of each and the median of the per-rep ratios bare/wire.
+ * Times `bare`, `wire` and `raw` round-robin, rep by rep (the order rotating each rep), so all three see the same machine
+ * load (CI machines are shared); returns the median ms of each and the medians of the per-rep ratios bare/wire and
+ * bare/raw, which are the figures to compare: a ratio is taken within one rep, where the load was the same.
  */
-function pair(bare: () => unknown, wire: () => unknown): { bare: number; wire: number; ratio: number } {
+function trio(bare: () => unknown, wire: () => unknown, raw: () => unknown): Trio {
+  const fns = [bare, wire, raw]
   // warm up long enough for V8's optimising compiler (a background thread, late on a busy machine) to finish, and size
   // the samples from the warm-up's CPU time
   const until = performance.now() + WARMUP_MS
   const c0 = cpuMs()
   let calls = 0
-  while (performance.now() < until || calls < 10) { bare(); wire(); calls++ }
-  const perCall = Math.max(1e-4, (cpuMs() - c0) / calls / 2)
+  while (performance.now() < until || calls < 10) { for (const f of fns) f(); calls++ }
+  const perCall = Math.max(1e-4, (cpuMs() - c0) / calls / fns.length)
   const inner = Math.max(1, Math.ceil(SAMPLE_MS / perCall))
-  const b: number[] = []
-  const w: number[] = []
-  const r: number[] = []
+  const t: number[][] = [[], [], []]
+  const rw: number[] = []
+  const rr: number[] = []
   for (let rep = 0; rep < REPS; rep++) {
-    const tb = msPerCall(bare, inner)
-    const tw = msPerCall(wire, inner)
-    b.push(tb); w.push(tw); r.push(tb / tw)
+    const ms = [0, 0, 0]
+    for (let j = 0; j < fns.length; j++) {
+      const which = (rep + j) % fns.length
+      ms[which] = msPerCall(fns[which], inner)
+    }
+    for (let j = 0; j < fns.length; j++) t[j].push(ms[j])
+    rw.push(ms[0] / ms[1]); rr.push(ms[0] / ms[2])
   }
-  return { bare: median(b), wire: median(w), ratio: median(r) }
+  return { bare: median(t[0]), wire: median(t[1]), raw: median(t[2]), ratio: median(rw), rawRatio: median(rr) }
 }
 
 function lcg(seed: number): () => number {
@@ -90,13 +97,13 @@ const bare = new Packr({ moreTypes: true, useRecords: false })
 const rows: string[][] = []
 const mbps = (bytes: number, ms: number): string => (bytes / 1e6 / (ms / 1e3)).toFixed(0)
 
-type Pair = { bare: number; wire: number; ratio: number }
+type Trio = { bare: number; wire: number; raw: number; ratio: number; rawRatio: number }
 
-/** Rows for bare msgpackr, wire (validating, the public API) and wire's codec without validation. */
-function report(what: string, bytes: number, bareBytes: number, p: Pair, raw: Pair): void {
+/** Rows for bare msgpackr, wire (validating, the public API) and wire's codec without validation, all from one trio. */
+function report(what: string, bytes: number, bareBytes: number, p: Trio): void {
   rows.push([`bare msgpackr        ${what}`, (bareBytes / 1e6).toFixed(3), p.bare.toFixed(3), mbps(bareBytes, p.bare), ''])
   rows.push([`wire                 ${what}`, (bytes / 1e6).toFixed(3), p.wire.toFixed(3), mbps(bytes, p.wire), p.ratio.toFixed(2)])
-  rows.push([`wire, no validation  ${what}`, (bytes / 1e6).toFixed(3), raw.wire.toFixed(3), mbps(bytes, raw.wire), raw.ratio.toFixed(2)])
+  rows.push([`wire, no validation  ${what}`, (bytes / 1e6).toFixed(3), p.raw.toFixed(3), mbps(bytes, p.raw), p.rawRatio.toFixed(2)])
 }
 
 const rawEncode = <K extends 'gradient' | 'query'>(kind: K, m: K extends 'gradient' ? GradientMessage : QueryMessage) =>
@@ -112,19 +119,19 @@ const gPayload = indices.byteLength + values.byteLength + scales.byteLength
 const gArrays = { i: indices, q: values, s: scales }
 const bareG = bare.pack(gArrays)
 report('encode top-k 1% int8 gradient', gBytes.byteLength, bareG.byteLength,
-  pair(() => bare.pack(gArrays), () => encodeGradient(gradient)), pair(() => bare.pack(gArrays), rawEncode('gradient', gradient)))
+  trio(() => bare.pack(gArrays), () => encodeGradient(gradient), rawEncode('gradient', gradient)))
 report('decode top-k 1% int8 gradient', gBytes.byteLength, bareG.byteLength,
-  pair(() => bare.unpack(bareG), () => decodeGradient(gBytes)), pair(() => bare.unpack(bareG), rawDecode('gradient', gBytes)))
+  trio(() => bare.unpack(bareG), () => decodeGradient(gBytes), rawDecode('gradient', gBytes)))
 
 // (b) 4 MB dense tensor: bare msgpackr packs the Float32Array itself
 const qBytes = encodeQuery(query)
 const bareD = bare.pack(dense)
 report('encode dense f32 4 MB', qBytes.byteLength, bareD.byteLength,
-  pair(() => bare.pack(dense), () => encodeQuery(query)), pair(() => bare.pack(dense), rawEncode('query', query)))
+  trio(() => bare.pack(dense), () => encodeQuery(query), rawEncode('query', query)))
 report('decode dense f32 4 MB', qBytes.byteLength, bareD.byteLength,
-  pair(() => bare.unpack(bareD), () => decodeQuery(qBytes)), pair(() => bare.unpack(bareD), rawDecode('query', qBytes)))
+  trio(() => bare.unpack(bareD), () => decodeQuery(qBytes), rawDecode('query', qBytes)))
 
-console.log(`wire codec, Node ${process.version}, ${WALL ? 'wall' : 'thread CPU'} time, medians of ${REPS} interleaved reps of ~${SAMPLE_MS} ms; ratio = median per-rep (bare msgpackr time / wire time), goal >= 0.8`)
+console.log(`wire codec, Node ${process.version}, load average ${loadavg()[0].toFixed(1)}, ${WALL ? 'wall' : 'thread CPU'} time, medians of ${REPS} round-robin reps (bare, wire, no validation) of ~${SAMPLE_MS} ms each; ratio = median per-rep (bare msgpackr time / wire time), goal >= 0.8`)
 console.log('wire = the public API: validates every field (finite scan, index order, counts) and returns owned, aligned arrays; "no validation" = the same msgpack layer and copies without the field checks')
 console.log(`compressed gradient: ${N} parameters, k = ${k} (1%), ${gPayload} payload bytes, ${gBytes.byteLength} encoded (${(N * 4 / gBytes.byteLength).toFixed(0)}x smaller than fp32)`)
 const head = ['case', 'MB', 'ms', 'MB/s', 'ratio']

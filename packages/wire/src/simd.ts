@@ -235,5 +235,3 @@ function firstNotIncreasingU32(s: Int32Array, from: number, to: number): number 
   }
   return -1
 }
-
-
