@@ -234,8 +234,17 @@ export class MeshCore {
     for (const kind of GOSSIP_KINDS) this.rates.set(kind, new RateLimiter({ ...DEFAULT_RATES[kind], ...opts.gossipRate?.[kind] }))
     this.latency = new LatencyProber({
       ping: async (peerId, signal) => {
-        if (this.node == null) throw new MeshError('MESH_NOT_STARTED', 'mesh not started')
-        return await this.node.services.ping.ping(peerIdFromString(peerId), { signal })
+        const node = this.node
+        if (node == null) throw new MeshError('MESH_NOT_STARTED', 'mesh not started')
+        const id = peerIdFromString(peerId)
+        try {
+          return await node.services.latencyPing.ping(id, { signal })
+        } catch (err) {
+          // A libp2p peer without the mesh's ping protocol: the last round trip libp2p's connection monitor measured.
+          const rtt = node.getConnections(id).map((c) => c.rtt).find((r) => typeof r === 'number' && Number.isFinite(r))
+          if ((err as Error).name === 'UnsupportedProtocolError' && rtt !== undefined) return rtt
+          throw err
+        }
       },
       connected: () => this.node == null ? [] : this.connections()
     }, opts.ping)

@@ -54,12 +54,23 @@ export interface MeshNodeOptions {
    * share an address (a LAN behind one NAT, many peers on loopback in tests) may need more.
    */
   inboundConnectionThreshold?: number
+  /** Interval of libp2p's connection monitor (pings every connection, closes it when the ping fails). Default 10 s. */
+  monitorPingMs?: number
 }
+
+/**
+ * Protocol prefix of the ping the mesh measures latency with: `/tensormesh/ping/1.0.0`, libp2p's ping protocol under
+ * its own id. libp2p's connection monitor already pings `/ipfs/ping/1.0.0` every 10 s and aborts the connection when
+ * its ping fails; a second ping stream on that protocol at the same moment exceeds its one-outbound-stream limit and
+ * so would cost the connection.
+ */
+export const LATENCY_PING_PREFIX = 'tensormesh'
 
 export interface MeshServices {
   pubsub: GossipSub
   identify: unknown
   ping: Ping
+  latencyPing: Ping
   [key: string]: unknown
 }
 
@@ -98,6 +109,7 @@ export async function createMeshNode (opts: MeshNodeOptions = {}): Promise<MeshL
     identify: identify(),
     identifyPush: identifyPush(),
     ping: ping(),
+    latencyPing: ping({ protocolPrefix: LATENCY_PING_PREFIX, runOnLimitedConnection: true }),
     pubsub: gossipsub({ ...defaultGossipOptions(), ...opts.gossip })
   }
   if (opts.dht !== false) {
@@ -122,6 +134,7 @@ export async function createMeshNode (opts: MeshNodeOptions = {}): Promise<MeshL
     streamMuxers: [yamux()],
     peerDiscovery,
     connectionGater: opts.connectionGater ?? { denyDialMultiaddr: () => false },
+    ...(opts.monitorPingMs != null ? { connectionMonitor: { pingInterval: opts.monitorPingMs } } : {}),
     connectionManager: {
       maxConnections: opts.maxConnections ?? 64,
       ...(opts.inboundConnectionThreshold != null ? { inboundConnectionThreshold: opts.inboundConnectionThreshold } : {})

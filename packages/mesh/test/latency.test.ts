@@ -5,7 +5,12 @@
  */
 import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { noise } from '@libp2p/noise'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import { createLibp2p } from 'libp2p'
 import { MeshCore } from '../src/core.ts'
 import { LatencyBook, LatencyProber } from '../src/latency.ts'
 import { StaticHotkeyRegistry } from '../src/registry.ts'
@@ -103,5 +108,43 @@ test('through MeshClient (the core in a worker thread) the peer summary carries 
   } finally {
     await a.stop()
     await b.stop()
+  }
+})
+
+test('pinging all the time next to libp2p\'s connection monitor costs no connection (own ping protocol)', async () => {
+  // Both on /ipfs/ping/1.0.0, a ping of ours overlapping the monitor's exceeds that protocol's one outbound stream,
+  // the monitor's ping fails and it aborts the connection (18 aborts in 3 s when tried): hence /tensormesh/ping.
+  const opts = { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: false, autoNat: false, dcutr: false, registry, monitorPingMs: 100, ping: { intervalMs: 5 } }
+  const a = new MeshCore(opts)
+  const b = new MeshCore(opts)
+  cores.push(a, b)
+  await a.start()
+  await b.start()
+  let drops = 0
+  a.events.on('peer:disconnected', () => { drops++ })
+  const bId = await a.dial(b.info().multiaddrs[0])
+  await sleep(2000)
+  assert.equal(drops, 0, 'no connection lost')
+  assert.ok(a.connections().includes(bId))
+  const s = a.stats().ping
+  assert.ok(s.ok >= 20, `pinged throughout (${s.ok} answered)`)
+  assert.equal(s.failed, 0)
+  await a.stop()
+  await b.stop()
+})
+
+test('a libp2p peer without the mesh\'s ping protocol: latency from libp2p\'s connection monitor', async () => {
+  const plain = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { ping: ping() } })
+  const a = new MeshCore({ listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: false, autoNat: false, dcutr: false, registry, monitorPingMs: 100, ping: { intervalMs: 150 } })
+  cores.push(a)
+  try {
+    await a.start()
+    const id = await a.dial(plain.getMultiaddrs()[0].toString())
+    let ms: number | null | undefined
+    for (let i = 0; i < 50 && ms == null; i++) { await sleep(100); ms = a.peers().find((p) => p.peerId === id)?.latencyMs }
+    assert.ok(typeof ms === 'number' && Number.isFinite(ms) && ms >= 0, `latency from the monitor: ${String(ms)}`)
+  } finally {
+    await a.stop()
+    await plain.stop()
   }
 })
