@@ -8,7 +8,7 @@ import {
 import {
   type LiquidAlphaParams, type SparseMatrix, type SparseRow, colClipSparse, colClipSparseInPlace, emptyRow, inplaceColMaxUpscaleSparse,
   inplaceColNormalizeSparse, inplaceNormalize, inplaceNormalizeWithSum, interpolateSparse, isTopkNonzero, isZero,
-  matEmaAlphaSparse, matEmaSparse, matmulSparse, matmulTransposeSparse, rowSumSparse, vecMul,
+  matEmaAlphaSparse, matEmaSparse, matmulSparse, matmulTransposeSparse, rowSumSparse, vecMul, yuma2BondsFused,
   weightedMedianColSparse,
 } from './math.ts'
 
@@ -389,19 +389,27 @@ function runEpoch(snapshot: EpochInput, weightRows: RowSource, bondRows: RowSour
   } else {
     const bonds = loadRows(bondRows, n, reg, bondLimit, null, BOND_ROWS)
     const bondsNorm = colNormalizeU16(bonds, n)
-    // row_hadamard_sparse, in place: the bond weights are not read again.
-    const delta = weightsForBonds
-    for (let i = 0; i < delta.length; i++) {
-      const val = delta[i].val
-      const scale = activeStake[i]
-      for (let t = 0; t < val.length; t++) val[t] = mul(val[t], scale)
+    const fused = yuma2BondsFused(weightsForBonds, activeStake, bondsNorm, n, alpha, incentive)
+    if (fused !== null) {
+      emaBonds = fused.ema
+      dividends = fused.dividends
+      inplaceNormalize(dividends)
+      colMaxUpscale(emaBonds, fused.colMax)
+    } else {
+      // row_hadamard_sparse, in place: the bond weights are not read again.
+      const delta = weightsForBonds
+      for (let i = 0; i < delta.length; i++) {
+        const val = delta[i].val
+        const scale = activeStake[i]
+        for (let t = 0; t < val.length; t++) val[t] = mul(val[t], scale)
+      }
+      inplaceColNormalizeSparse(delta, n)
+      emaBonds = matEmaSparse(delta, bondsNorm, alpha)
+      inplaceColNormalizeSparse(emaBonds, n)
+      dividends = matmulTransposeSparse(emaBonds, incentive)
+      inplaceNormalize(dividends)
+      inplaceColMaxUpscaleSparse(emaBonds, n)
     }
-    inplaceColNormalizeSparse(delta, n)
-    emaBonds = matEmaSparse(delta, bondsNorm, alpha)
-    inplaceColNormalizeSparse(emaBonds, n)
-    dividends = matmulTransposeSparse(emaBonds, incentive)
-    inplaceNormalize(dividends)
-    inplaceColMaxUpscaleSparse(emaBonds, n)
   }
 
   // 13. Emission.
@@ -580,6 +588,17 @@ function u16RowsToProportions(m: SparseMatrix): void {
   for (let i = 0; i < m.length; i++) {
     const val = m[i].val
     for (let t = 0; t < val.length; t++) val[t] = ref ? u16ToProportion(val[t]) : Math.floor((val[t] * ONE) / 65535)
+  }
+}
+
+// The second half of `inplace_col_max_upscale_sparse`, given the column maxima.
+function colMaxUpscale(m: SparseMatrix, colMax: Float64Array): void {
+  for (let i = 0; i < m.length; i++) {
+    const { idx, val } = m[i]
+    for (let t = 0; t < val.length; t++) {
+      const mx = colMax[idx[t]]
+      if (mx !== 0) val[t] = safeDiv(val[t], mx)
+    }
   }
 }
 

@@ -874,6 +874,87 @@ function emaMerge(nrow: SparseRow, orow: SparseRow, n: number, alpha: number, on
   return builder.finish()
 }
 
+/**
+ * The Yuma2 bond pipeline after the bonds are column-normalised — ΔB = col_norm(W^b_ij·A_i),
+ * EMA = col_norm(α·ΔB + (1−α)·B), D = EMA·I (`matmul_transpose_sparse`) and the column maxima for
+ * the final upscale — in three passes instead of eight, for rows with strictly ascending columns
+ * below n (null otherwise, and in BigInt reference mode: the caller then runs the chain functions
+ * one by one). Each value goes through the same operations as there: ΔB is divided by its column
+ * sum as the merge reads it, the EMA column sums are gathered as the merge writes, and one pass
+ * normalises the EMA, accumulates D and finds the maxima. Values are non-negative proportions, so
+ * the saturating sums are plain sums (far below 2^53). `delta` (W^b) is scaled in place.
+ */
+export function yuma2BondsFused(
+  delta: SparseMatrix, stake: readonly number[], bonds: SparseMatrix, n: number, alpha: number, incentive: readonly number[],
+): { ema: SparseMatrix; dividends: number[]; colMax: Float64Array } | null {
+  if (isReferenceArithmetic() || delta.length !== n) return null
+  for (let i = 0; i < n; i++) {
+    if (!ascendingBelow(delta[i].idx, n) || !ascendingBelow((bonds[i] ?? emptyRow()).idx, n)) return null
+  }
+  const oneMinus = satSub(ONE, alpha)
+  // ΔB_ij = W^b_ij · A_i and its column sums.
+  const deltaSum = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const { idx, val } = delta[i]
+    const scale = stake[i]
+    for (let t = 0; t < val.length; t++) {
+      const v = mul(val[t], scale)
+      val[t] = v
+      deltaSum[idx[t]] += v
+    }
+  }
+  // EMA rows (mat_ema_sparse's ascending merge) over the normalised ΔB, with their column sums.
+  const emaSum = new Float64Array(n)
+  const builder = new RowBuilder(n)
+  const ema: SparseMatrix = new Array(n)
+  for (let i = 0; i < n; i++) {
+    const { idx: ni, val: nv } = delta[i]
+    const { idx: oi, val: ov } = bonds[i] ?? emptyRow()
+    let a = 0
+    let b = 0
+    for (;;) {
+      const ja = a < ni.length ? ni[a] : n
+      const jb = b < oi.length ? oi[b] : n
+      const j = ja < jb ? ja : jb
+      if (j >= n) break
+      let acc = 0
+      if (ja === j) {
+        const d = deltaSum[j]
+        const v = nv[a++]
+        acc = mul(alpha, d !== 0 ? safeDiv(v, d) : v)
+      }
+      if (jb === j) acc = satAdd(acc, mul(oneMinus, ov[b++]))
+      if (acc > 0) {
+        builder.push(j, acc)
+        emaSum[j] += acc
+      }
+    }
+    ema[i] = builder.finish()
+  }
+  // Column-normalise the EMA, D_i = Σ_j I_j · EMA_ij, column maxima.
+  const dividends = new Array<number>(n)
+  const colMax = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const { idx, val } = ema[i]
+    let acc = 0
+    for (let t = 0; t < val.length; t++) {
+      const j = idx[t]
+      const d = emaSum[j]
+      const v = d !== 0 ? safeDiv(val[t], d) : val[t]
+      val[t] = v
+      acc += mul(incentive[j] ?? 0, v)
+      if (colMax[j] < v) colMax[j] = v
+    }
+    dividends[i] = acc
+  }
+  return { ema, dividends, colMax }
+}
+
+function ascendingBelow(idx: Int32Array, n: number): boolean {
+  for (let t = 1; t < idx.length; t++) if (idx[t] <= idx[t - 1]) return false
+  return idx.length === 0 || idx[idx.length - 1] < n
+}
+
 /** The set of columns touched in a row, drained in ascending order (the chain's dense scan). */
 export class DenseTouch {
   private readonly seen: Uint8Array
