@@ -24,6 +24,7 @@ export const CHUNK_BYTES = 1 << 16
 
 const GET = 0x20
 const SET = 0x21
+const TEE = 0x22
 const simdOp = (op: number): number[] => [0xfd, ...leb(op)]
 const splat = (lane: number[]): number[] => [...simdOp(0x0c), ...lane, ...lane, ...lane, ...lane] // v128.const
 const load = (offset: number): number[] => [GET, 0x00, ...simdOp(0x00), 0x02, offset] // v128.load ptr offset (align 4)
@@ -57,15 +58,20 @@ const finiteBody = [
 /**
  * g(ptr, end): 1 when, for every i32 x at [ptr + 4, end + 4), x > the i32 before it (signed); 0 otherwise. Signed, because
  * i32x4.gt_s is one x86 instruction and gt_u four; the caller turns the answer into unsigned order (see
- * firstNotIncreasing). Locals: 2, 3 accumulators (start all ones).
+ * firstNotIncreasing). Each 16-byte block is loaded once and the block one element on is assembled from it and the next
+ * block (i8x16.shuffle), so the loop reads [ptr, end + 16): firstNotIncreasing keeps end at most CHUNK_BYTES - 64.
+ * Locals: 2, 3 accumulators (start all ones); 4 the current block; 5 the one after it.
  */
 const increasingBody = [
-  0x01, 0x02, 0x7b, // two v128 locals
+  0x01, 0x04, 0x7b, // four v128 locals
   ...splat([0xff, 0xff, 0xff, 0xff]), SET, 0x02,
   ...splat([0xff, 0xff, 0xff, 0xff]), SET, 0x03,
+  ...load(0), SET, 0x04,
   ...loop64((offset) => {
     const acc = offset & 16 ? 0x03 : 0x02
-    return [GET, acc, ...load(offset + 4), ...load(offset), ...simdOp(0x3b), ...simdOp(0x4e), SET, acc] // acc &= next > prev (signed)
+    // each block is loaded once: the elements one on (next) are bytes 4..19 of it and the block after it
+    const next = [GET, 0x04, ...load(offset + 16), TEE, 0x05, ...simdOp(0x0d), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+    return [GET, acc, ...next, GET, 0x04, ...simdOp(0x3b), ...simdOp(0x4e), SET, acc, GET, 0x05, SET, 0x04] // acc &= next > cur (signed)
   }),
   GET, 0x02, GET, 0x03, ...simdOp(0x4e), ...simdOp(0xa3), // i32x4.all_true(acc0 & acc1)
   0x0b,
@@ -203,7 +209,7 @@ export function firstNotIncreasing(a: Uint32Array | Uint16Array): number {
   // chunks of elements [start, start + n) overlap by one, so every adjacent pair is inside some chunk
   for (let start = 0; start < s.length - 1; start += perChunk - 1) {
     const n = Math.min(perChunk, s.length - start)
-    simd.mem.set(bytes.subarray(start * 4, (start + n) * 4))
+    simd.mem.set(n === s.length ? bytes : bytes.subarray(start * 4, (start + n) * 4))
     const pairs = (n - 1) & ~15 // the wasm loop checks 16 pairs per step; the rest go to the scalar loop
     if (pairs > 0 && (simd.increasing(0, pairs * 4) === 0 || (s[start] < 0 && s[start + pairs] >= 0))) {
       const bad = firstNotIncreasingU32(s, start + 1, start + 1 + pairs)
