@@ -342,9 +342,10 @@ function runEpoch(snapshot: EpochInput, weightRows: RowSource, bondRows: RowSour
   const beta = u16ToProportion(h.bondsPenalty)
   // With β = 1 the unclipped weights are not read again (interpolate_sparse returns the clipped
   // rows), so they are clipped in place.
-  const clipped = beta === ONE ? colClipSparseInPlace(weights, consensus) : colClipSparse(weights, consensus)
+  const fusedClip = beta === ONE ? clipTrustIncentive(weights, consensus, activeStake, n) : null
+  const clipped = fusedClip !== null ? weights : beta === ONE ? colClipSparseInPlace(weights, consensus) : colClipSparse(weights, consensus)
   // 9. Incentive (with the validator trust in the same pass).
-  const { validatorTrust, incentive } = trustAndIncentive(clipped, activeStake, n)
+  const { validatorTrust, incentive } = fusedClip ?? trustAndIncentive(clipped, activeStake, n)
   inplaceNormalize(incentive)
 
   // 10. Bond weights.
@@ -580,6 +581,57 @@ function rowNormalizeU16(m: SparseMatrix): void {
 }
 
 const U16_SUM_FAST = 2 ** 31
+
+// `col_clip_sparse` in place (β = 1: the unclipped weights are not read again) together with
+// trustAndIncentive, in one pass: each entry becomes min(w, c_j) and is added to its row sum and
+// column accumulator. Consensus values are ≥ 0, so an entry is dropped exactly when c_j = 0 < w;
+// its clipped value 0 added nothing, and the row is compacted afterwards. null in BigInt
+// reference mode (the chain functions run one by one).
+function clipTrustIncentive(
+  m: SparseMatrix, consensus: readonly number[], stake: readonly number[], n: number,
+): { validatorTrust: number[]; incentive: number[] } | null {
+  if (isReferenceArithmetic() || consensus.length !== n) return null
+  const threshold = Float64Array.from(consensus)
+  for (let j = 0; j < n; j++) if (!(threshold[j] >= 0)) return null
+  const validatorTrust = new Array<number>(m.length)
+  const acc = new Float64Array(n)
+  const dropped = new Int32Array(n)
+  for (let i = 0; i < m.length; i++) {
+    const { idx, val } = m[i]
+    const scale = stake[i] ?? 0
+    let rowSum = 0
+    let drops = 0
+    for (let t = 0; t < val.length; t++) {
+      const j = idx[t]
+      const th = threshold[j]
+      const w = val[t]
+      if (th === 0 && w > 0) dropped[drops++] = t
+      const v = Math.min(w, th)
+      val[t] = v
+      rowSum += v
+      if (scale !== 0) acc[j] += mul(scale, v)
+    }
+    validatorTrust[i] = rowSum
+    if (drops > 0) m[i] = withoutEntries(m[i], dropped, drops)
+  }
+  return { validatorTrust, incentive: Array.from(acc) }
+}
+
+// A row without the entries at the given ascending positions (a fresh row).
+function withoutEntries(row: SparseRow, positions: Int32Array, count: number): SparseRow {
+  const len = row.idx.length - count
+  if (len === 0) return emptyRow()
+  const idx = new Int32Array(len)
+  const val = new Float64Array(len)
+  let p = 0
+  let w = 0
+  for (let t = 0; t < row.idx.length; t++) {
+    if (p < count && positions[p] === t) { p++; continue }
+    idx[w] = row.idx[t]
+    val[w++] = row.val[t]
+  }
+  return { idx, val }
+}
 
 // Stored u16 bonds read as proportions (`u16_proportion_to_fixed`): floor(w·2^32 / 65535), an
 // integer quotient below 2^53, so Math.floor of the double quotient is exact.
