@@ -14,7 +14,7 @@ export interface RankingEvent { netuid: number, from: string, hotkey: string, me
  * A mesh peer as packages/mesh summarises it; `latencyMs` is its ping round-trip time (moving average), null while
  * unmeasured (optional only so summaries from before the mesh measured it still type-check).
  */
-export interface PeerSummaryLike { peerId: string, connected: boolean, gossipScore: number, appScore: number, banned: boolean, hotkeys: Record<number, string>, latencyMs?: number | null }
+export interface PeerSummaryLike { peerId: string, connected: boolean, gossipScore: number, appScore: number, banned: boolean, hotkeys: Record<number, string>, latencyMs: number | null }
 
 /** What the peer needs from packages/mesh (MeshClient). */
 export interface MeshPort {

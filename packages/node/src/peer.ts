@@ -74,14 +74,19 @@ export function planTraining (o: { speed: number | null, nowMs: number, startMs:
 }
 
 /**
- * Samples assigned for `steps` steps: the configured count, grown in proportion when the miner does more steps than
- * configured, so extra steps see new data instead of more passes over the same (assignments are prefix-stable, so
- * validators' checks of the first samples hold). Never more than the pool. Pure.
+ * Samples assigned for `steps` steps: the configured count up to PASS_GROWTH × the configured steps (more passes over
+ * the same samples), then grown in proportion so passes stay at PASS_GROWTH × the configured passes. Validators check
+ * that an update fits the miner's own first samples better than held-out data (value's own-data check): that needs
+ * several passes over a bounded assignment — with one pass over thousands of samples an honest update generalises
+ * as well as it fits, fails the check and scores zero. Assignments are prefix-stable, so the checked samples are the
+ * same whatever the count. Never more than the pool. Pure.
  */
 export function assignedCount (o: { steps: number, configuredSteps: number, configuredSamples: number, pool: number }): number {
-  const grow = Math.max(1, o.steps / o.configuredSteps)
+  const grow = Math.max(1, o.steps / (PASS_GROWTH * o.configuredSteps))
   return Math.min(o.pool, Math.round(o.configuredSamples * grow))
 }
+/** Most growth in passes over the assignment (4: the configured 2.4 passes of the demo become at most 9.6). */
+const PASS_GROWTH = 4
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 export const unhex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'))
@@ -939,7 +944,7 @@ export function aggregationSpec (name: string): AggregationSpec {
 
 /**
  * Mesh peer summaries as API rows: the hotkey bound on `netuid` (hex on the mesh, SS58 here) and its uid among
- * `members`. Pure. The mesh measures no latency yet, so `latencyMs` is null.
+ * `members`. Pure. `latencyMs`: the mesh's ping RTT (moving average), null until measured.
  */
 export function peerViews (ps: PeerSummaryLike[], members: string[], netuid: number): PeerView[] {
   const byHex = new Map(members.map((h, i) => [hex(decodeAddress(h)), i]))
@@ -947,7 +952,7 @@ export function peerViews (ps: PeerSummaryLike[], members: string[], netuid: num
     const raw = p.hotkeys[netuid]
     const hk = raw === undefined ? null : raw.toLowerCase().replace(/^0x/, '')
     const uid = hk === null ? null : byHex.get(hk) ?? null
-    return { peerId: p.peerId, hotkey: hk === null ? null : ss58(unhex(hk)), uid, connected: p.connected, score: p.gossipScore, appScore: p.appScore, banned: p.banned, latencyMs: p.latencyMs ?? null }
+    return { peerId: p.peerId, hotkey: hk === null ? null : ss58(unhex(hk)), uid, connected: p.connected, score: p.gossipScore, appScore: p.appScore, banned: p.banned, latencyMs: p.latencyMs }
   })
 }
 

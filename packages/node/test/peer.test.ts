@@ -18,14 +18,14 @@ describe('peer views', () => {
     const [a, b, stranger] = ['//pv-a', '//pv-b', '//pv-x'].map((u) => kr.addFromUri(u))
     const hexOf = (p: typeof a): string => Buffer.from(p.publicKey).toString('hex')
     const rows = peerViews([
-      { peerId: '12D3KooWA', connected: true, gossipScore: 1.5, appScore: -2, banned: false, hotkeys: { 7: hexOf(b) } },
-      { peerId: '12D3KooWB', connected: false, gossipScore: 0, appScore: 0, banned: true, hotkeys: { 7: '0x' + hexOf(stranger), 8: hexOf(a) } },
-      { peerId: '12D3KooWC', connected: true, gossipScore: 0, appScore: 0, banned: false, hotkeys: {} },
+      { peerId: '12D3KooWA', connected: true, gossipScore: 1.5, appScore: -2, banned: false, hotkeys: { 7: hexOf(b) }, latencyMs: 12.5 },
+      { peerId: '12D3KooWB', connected: false, gossipScore: 0, appScore: 0, banned: true, hotkeys: { 7: '0x' + hexOf(stranger), 8: hexOf(a) }, latencyMs: null },
+      { peerId: '12D3KooWC', connected: true, gossipScore: 0, appScore: 0, banned: false, hotkeys: {}, latencyMs: null },
     ], [a.address, b.address], 7)
-    assert.deepEqual(rows.map((r) => [r.peerId, r.hotkey, r.uid, r.connected, r.score, r.appScore, r.banned]), [
-      ['12D3KooWA', b.address, 1, true, 1.5, -2, false],
-      ['12D3KooWB', stranger.address, null, false, 0, 0, true],
-      ['12D3KooWC', null, null, true, 0, 0, false],
+    assert.deepEqual(rows.map((r) => [r.peerId, r.hotkey, r.uid, r.connected, r.score, r.appScore, r.banned, r.latencyMs]), [
+      ['12D3KooWA', b.address, 1, true, 1.5, -2, false, 12.5],
+      ['12D3KooWB', stranger.address, null, false, 0, 0, true, null],
+      ['12D3KooWC', null, null, true, 0, 0, false, null],
     ])
   })
 
