@@ -254,7 +254,9 @@ function liquidAlphaBatch(
   const span = satSub(hi, lo)
   let m = 0
   for (let q = 0; q < count; q++) {
-    const x = mul(kn, satSub(diffs[q], HALF))
+    // |k| < 2^41 and |diff − ½| ≤ 2^31 for a difference in [0, 1]: mulExact's domain.
+    const d = diffs[q]
+    const x = d >= 0 && d <= ONE ? mulExact(kn, d - HALF) : mul(kn, satSub(d, HALF))
     if (x === 0 || x === ONE || x > EXP_FAST_MAX || x < -EXP_FAST_MAX) {
       out[q] = liquidAlphaFromDiffWith(diffs[q], p, ctx)
       continue
