@@ -4,7 +4,7 @@
  */
 import { WireError } from './errors.ts'
 import type { WireErrorCode } from './errors.ts'
-import { firstNonFinite, firstNotIncreasing } from './simd.ts'
+import { copyFinite, firstNonFinite, firstNotIncreasing } from './simd.ts'
 
 export type WireObject = Record<string, unknown>
 
@@ -85,8 +85,24 @@ export class FieldContext {
     if (v.byteLength % ctor.BYTES_PER_ELEMENT !== 0) {
       this.fail('BAD_FIELD', field, `${v.byteLength} bytes is not a whole number of ${ctor.BYTES_PER_ELEMENT}-byte elements`)
     }
-    const out = new ctor(copyBytes(v).buffer)
-    if (out instanceof Float32Array && this.scanned !== undefined) this.scanned.push({ a: out, first: firstNonFinite(out, v) })
+    if (ctor === (Float32Array as unknown) && this.scanned !== undefined) return this.typedFinite(v) as T
+    return new ctor(copyBytes(v).buffer)
+  }
+
+  /** An f32 bin copied while decoding, its finiteness checked on the way (recorded for `finite`). */
+  private typedFinite(v: Uint8Array): Float32Array {
+    let out: Float32Array<ArrayBuffer>
+    let first: number
+    if (v.byteLength >= 64 * 1024) {
+      // large: copy and scan piece by piece (see copyFinite)
+      const bytes = ownedBytes(v.byteLength)
+      first = copyFinite(v, bytes)
+      out = new Float32Array(bytes.buffer)
+    } else {
+      out = new Float32Array(copyBytes(v).buffer)
+      first = firstNonFinite(out, v)
+    }
+    this.scanned?.push({ a: out, first })
     return out
   }
 

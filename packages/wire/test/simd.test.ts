@@ -2,7 +2,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { decodeQuery, encodeGradient, encodeQuery, scanWire, WireError } from '../src/index.ts'
 import type { GradientMessage } from '../src/index.ts'
-import { CHUNK_BYTES, firstNonFinite, firstNotIncreasing, SIMD, SIMD_MIN_ELEMENTS } from '../src/simd.ts'
+import { CHUNK_BYTES, copyFinite, firstNonFinite, firstNotIncreasing, PIECE_BYTES, SIMD, SIMD_MIN_ELEMENTS } from '../src/simd.ts'
 
 // Lengths around the SIMD threshold, the 64-byte step, and the 64 KiB (16,384-element) chunk the arrays are copied in.
 const LENGTHS = [0, 1, 2, 17, SIMD_MIN_ELEMENTS - 1, SIMD_MIN_ELEMENTS, SIMD_MIN_ELEMENTS + 13, 16_384, 16_385, 16_400, 49_153, 200_001]
@@ -66,6 +66,32 @@ describe('SIMD validation scans agree with the scalar definition', () => {
     }
   })
 
+  test('copyFinite copies exactly and names the first non-finite element, across chunks and pieces, from any source offset', () => {
+    const perPiece = PIECE_BYTES / 4
+    for (const n of [0, 5, SIMD_MIN_ELEMENTS + 3, perPiece + 21]) {
+      const f = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 1e20)
+      const host = new Uint8Array(f.byteLength + 4)
+      const source = host.subarray(3, 3 + f.byteLength)
+      source.set(new Uint8Array(f.buffer))
+      const dest = new Uint8Array(f.byteLength)
+      assert.equal(copyFinite(source, dest), -1, `n=${n}`)
+      assert.deepStrictEqual(new Float32Array(dest.buffer), f)
+      const at = [0, 16_383, 16_384, perPiece - 1, perPiece, perPiece + 20, n - 1].filter((p) => p >= 0 && p < n)
+      for (const p of at) {
+        const g = f.slice()
+        g[p] = p % 2 === 0 ? NaN : -Infinity
+        g[Math.min(n - 1, p + 3)] = Infinity // a later one too: the first is reported
+        source.set(new Uint8Array(g.buffer))
+        const out = new Uint8Array(f.byteLength)
+        assert.equal(copyFinite(source, out), p, `n=${n} p=${p}`)
+        assert.deepStrictEqual(new Float32Array(out.buffer), g, `n=${n} p=${p}: the whole array is copied`)
+      }
+    }
+    assert.throws(() => copyFinite(new Uint8Array(8), new Uint8Array(12)), RangeError)
+    assert.throws(() => copyFinite(new Uint8Array(6), new Uint8Array(6)), RangeError)
+    assert.throws(() => copyFinite(new Uint8Array(8), new Uint8Array(12).subarray(1, 9)), RangeError)
+  })
+
   test('firstNotIncreasing: unsigned order where signed order differs (runs above 2^31, wrapping past 2^32)', () => {
     for (const n of [SIMD_MIN_ELEMENTS + 5, 16_385, 40_000]) {
       for (const p of spots(n).filter((q) => q >= 1)) {
@@ -124,6 +150,14 @@ describe('large messages: errors name the same element on the SIMD path', () => 
     // the decode-time scan result is not reused for a later encode of the same (now changed) array
     back.inputs.data[12_345] = Infinity
     assert.throws(() => encodeQuery(back), (e: unknown) => e instanceof WireError && e.code === 'NON_FINITE' && /element 12345 is Infinity/.test(e.message))
+  })
+
+  test('decoding: a NaN in the second MiB of a dense tensor is NON_FINITE at its index', () => {
+    const n = 300_000
+    const data = Float32Array.from({ length: n }, (_, i) => i / 3)
+    const bytes = encodeQuery({ netuid: 1, round: 2, queryId: 3, inputs: { dtype: 'f32' as const, shape: [n], data } })
+    new DataView(bytes.buffer, bytes.byteOffset).setFloat32(bytes.byteLength - (n - 280_000) * 4, -Infinity, true)
+    assert.throws(() => decodeQuery(bytes), (e: unknown) => e instanceof WireError && e.code === 'NON_FINITE' && /element 280000 is -Infinity/.test(e.message))
   })
 
   test('an out-of-order index deep in a large top-k gradient is BAD_FIELD at its index', () => {
