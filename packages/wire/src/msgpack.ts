@@ -85,6 +85,10 @@ export function packWire(obj: Record<string, unknown>): Uint8Array {
   packr.useBuffer(own)
   try {
     const packed = packr.pack(obj)
+    // ownedBytes does not zero large buffers: clear what msgpackr did not write, so the returned buffer holds no stale
+    // process memory beyond the message (its ArrayBuffer is the caller's to send or transfer)
+    own.fill(0, 0, packed.byteOffset)
+    own.fill(0, packed.byteOffset + packed.byteLength)
     // a plain view: the subarray msgpackr returns may carry its cached DataView
     return new Uint8Array(packed.buffer, packed.byteOffset, packed.byteLength)
   } finally {

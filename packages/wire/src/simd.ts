@@ -4,7 +4,8 @@
  * cycle; SIMD checks four per instruction. An array is copied into the module's memory in chunks (a memcpy, cheap next to
  * a scan, and the chunk stays cache-hot), scanned there, and only where a chunk fails does a scalar loop run to name the
  * first bad element, so errors read the same on either path. Where WebAssembly SIMD is missing (or WIRE_NO_SIMD=1) the
- * scalar loops do all the work.
+ * scalar loops do all the work. Decoding copies every f32 bin out of the input anyway: copyFinite does that copy and the
+ * check together, scanning each piece of the input while the copy has it in cache.
  *
  * Finiteness is exact bit arithmetic: an f32 is NaN or ±Infinity exactly when its 8 exponent bits are all ones, that is
  * when bits << 1 (sign dropped, exponent on top) is at least 0xff000000 unsigned; the scan keeps the lanes' unsigned

@@ -89,6 +89,10 @@ describe('encoded bytes own their buffer', () => {
     assert.deepStrictEqual(small, smallCopy)
     assert.deepStrictEqual(c, smallCopy)
     assert.notEqual(b.buffer, d.buffer)
+    // the buffer behind a large encoding holds the message and zeros, never leftover memory
+    const whole = new Uint8Array(b.buffer)
+    assert.ok(whole.subarray(0, b.byteOffset).every((x) => x === 0))
+    assert.ok(whole.subarray(b.byteOffset + b.byteLength).every((x) => x === 0))
   })
 })
 
