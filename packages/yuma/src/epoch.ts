@@ -2,7 +2,7 @@
 // snapshot of subnet state to the per-uid terms the chain persists. See YUMA.md §1.2.
 import { YumaError } from './errors.ts'
 import {
-  ONE, divIntSum, isReferenceArithmetic, mul, safeDiv, fixed64To32N, fixed64ToU64N, proportionOfAmount, proportionToU16, safeDiv64N, satAdd,
+  ONE, divIntSum, isReferenceArithmetic, mul, mulExact, safeDiv, fixed64To32N, fixed64ToU64N, proportionOfAmount, proportionToU16, safeDiv64N, satAdd,
   satSub, sum, toFloat, toI64F64, u16ToProportion,
 } from './fixed.ts'
 import {
@@ -599,6 +599,9 @@ function clipTrustIncentive(
   for (let i = 0; i < m.length; i++) {
     const { idx, val } = m[i]
     const scale = stake[i] ?? 0
+    // Active stake ≤ 1 and consensus ≤ 1, so the product of a clipped value and the stake is far
+    // inside mulExact's domain (|a·b| < 2^80); larger stakes take `mul`.
+    const bounded = scale >= 0 && scale <= ONE
     let rowSum = 0
     let drops = 0
     for (let t = 0; t < val.length; t++) {
@@ -609,7 +612,7 @@ function clipTrustIncentive(
       const v = Math.min(w, th)
       val[t] = v
       rowSum += v
-      if (scale !== 0) acc[j] += mul(scale, v)
+      if (scale !== 0) acc[j] += bounded && th <= ONE ? mulExact(scale, v) : mul(scale, v)
     }
     validatorTrust[i] = rowSum
     if (drops > 0) m[i] = withoutEntries(m[i], dropped, drops)
