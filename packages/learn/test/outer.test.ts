@@ -34,8 +34,8 @@ describe('OuterOptimizer', () => {
     const ef = new ErrorFeedback(n, { chunkSize: 512, topK: 4, bits: 2 })
     const plain = new OuterOptimizer(n, { kind: 'sgd', learningRate: eta })
     const packed = new OuterOptimizer(n, { kind: 'sgd', learningRate: eta })
-    let a = new Float32Array(n)
-    let b = new Float32Array(n)
+    let a: Float32Array = new Float32Array(n)
+    let b: Float32Array = new Float32Array(n)
     for (let r = 0; r < 40; r++) {
       const delta = Float32Array.from({ length: n }, (_, i) => rand() * (1 + (i % 7)))
       a = plain.step(a, delta)
