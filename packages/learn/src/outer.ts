@@ -2,6 +2,9 @@
  * Outer optimisers for the aggregated pseudo-gradient Δ (which points like a gradient: θ_next = θ − step(Δ)).
  * Pure Float32Array code. 'sgd' with Nesterov momentum is DiLoCo's outer step; 'adam' is FedAdam (Reddi et al. 2021,
  * "Adaptive Federated Optimization"), which with one inner SGD step equals centralized Adam on the union of batches.
+ * With the sparse codec and error feedback prefer 'sgd' + Nesterov: a linear step applies the signal the codec held
+ * back in full when it arrives, whereas Adam's second moment shrinks such bursts (bench/learn-federated.bench.ts:
+ * 0.88–0.95× the samples of centralized training with Nesterov, 1.39× with Adam, at 222× compression).
  */
 import { LearnError, assertFinite } from './errors.ts'
 
