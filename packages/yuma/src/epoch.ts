@@ -225,12 +225,23 @@ function tupleRows(rows: ReadonlyArray<U16Row | undefined>): RowSource {
         const row = rows[i]
         if (row === undefined) continue
         if (!Array.isArray(row)) fail(name, 'each row must be an array of [uid, u16] pairs', i)
+        // (x & 0xffff) === x holds exactly for the integers 0..65535 (isUint(x, 65535)); a strictly
+        // ascending row cannot repeat a uid, so the duplicate stamp is only needed after a descent.
         const g = ++gen.v
+        let previous = -1
+        let ascending = true
         for (let t = 0; t < row.length; t++) {
           const pair = row[t]
           const j = pair?.[0]
           const v = pair?.[1]
-          if (!(isUint(j, 65535) && isUint(v, 65535))) fail(name, 'entries must be [uid, value] with u16 integers', i, pair)
+          if (!(typeof j === 'number' && (j & 0xffff) === j && typeof v === 'number' && (v & 0xffff) === v)) {
+            fail(name, 'entries must be [uid, value] with u16 integers', i, pair)
+          }
+          if (ascending && j > previous) { previous = j; continue }
+          if (ascending) {
+            ascending = false
+            for (let u = 0; u < t; u++) stamp[row[u][0]] = g
+          }
           if (stamp[j] === g) fail(name, 'duplicate uid in a row (the chain cannot store one)', i, j)
           stamp[j] = g
         }

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  DEFAULT_HYPERPARAMETERS, ONE, YumaError, bondsMovingAverageAlpha, epoch, liquidAlphaSigmoid, type EpochSnapshot,
+  DEFAULT_HYPERPARAMETERS, ONE, YumaError, bondsMovingAverageAlpha, epoch, epochPacked, liquidAlphaSigmoid, type EpochSnapshot,
   u16ToProportion,
 } from '../src/index.ts'
 
@@ -184,6 +184,26 @@ describe('input validation', () => {
     ]
     for (const [over, field] of bad) {
       assert.throws(() => epoch(base(over)), (e) => e instanceof YumaError && e.code === 'INVALID_SNAPSHOT' && e.data.field === field, field)
+    }
+  })
+
+  test('a repeated uid is rejected wherever it sits in a row, tuple or packed; other u16 rows pass', () => {
+    const rows: Array<[number[], boolean]> = [
+      [[1, 2, 3], true], [[3, 2, 1], true], [[0, 5, 9, 2, 7], true], [[65535, 0], true],
+      [[1, 1], false], [[1, 2, 3, 3], false], [[4, 6, 2, 6], false], [[4, 6, 2, 4], false], [[9, 3, 5, 3], false],
+    ]
+    for (const [uids, ok] of rows) {
+      const tuples = uids.map((j): [number, number] => [j, 7])
+      const packed = { uids: Uint16Array.from(uids), values: Uint16Array.from(uids, () => 7) }
+      const isDuplicate = (e: unknown): boolean => e instanceof YumaError && e.code === 'INVALID_SNAPSHOT' && e.data.field === 'bonds'
+      for (const run of [() => epoch(base({ bonds: [tuples] })), () => epochPacked({ ...base(), weights: [], bonds: [packed] })]) {
+        if (ok) assert.doesNotThrow(run, String(uids))
+        else assert.throws(run, isDuplicate, String(uids))
+      }
+    }
+    for (const entry of [[1.5, 3], [-1, 3], [65536, 3], [2, 65536], [2, -0.5], ['2', 3], [Number.NaN, 3], [2]]) {
+      assert.throws(() => epoch(base({ bonds: [[[0, 1], entry as unknown as [number, number]]] })),
+        (e) => e instanceof YumaError && e.data.field === 'bonds', String(entry))
     }
   })
 
