@@ -309,7 +309,7 @@ export function proportionToU16(x: number): number {
   if (reference) return toU16N(satMulN(BigInt(x), 65535n << 32n))
   if (x <= 0) return 0
   // mul(x, 65535·2^32) = x·65535 exactly (raw), then drop the fractional bits.
-  if (x < 2 ** 36) return Math.min(65535, Math.floor((x * 65535) / TWO32))
+  if (x < 2 ** 36) return Math.min(65535, Math.floor(x * 65535 * INV_TWO32))
   return toU16N(satMulN(BigInt(x), 65535n << 32n))
 }
 
