@@ -6,10 +6,22 @@
 // clock is too coarse for a per-run median of sub-millisecond epochs), with the
 // packed/tuple ratio measured in the same run. Never fails on speed.
 // `npx node bench/yuma-epoch.bench.ts`
+//
+// Before/after in one run: YUMA_BASELINE=<folder with another version's src/index.ts> times that
+// version's `epoch` and `epochPacked` too, alternating with the current ones, e.g.
+//   mkdir -p /tmp/yuma-base && for f in $(git ls-tree --name-only <commit> packages/yuma/src/); do
+//     git show <commit>:$f > /tmp/yuma-base/$(basename $f); done
+//   YUMA_BASELINE=/tmp/yuma-base npx node bench/yuma-epoch.bench.ts
 import os from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import {
   epoch, epochPacked, type EpochSnapshot, type PackedEpochSnapshot, type PackedU16Row, type U16Row, type YumaHyperparameters,
 } from '@tensormesh/yuma'
+
+type Yuma = { epoch: typeof epoch; epochPacked: typeof epochPacked }
+const baselineDir = process.env.YUMA_BASELINE
+const baseline: Yuma | null = baselineDir ? await import(pathToFileURL(path.resolve(baselineDir, 'index.ts')).href) as Yuma : null
 
 // Deterministic PRNG so runs are comparable.
 function rng(seed: number): () => number {
@@ -94,15 +106,19 @@ const cases: Array<[number, number, number, string, number]> = [
   [4096, 256, 0.1, 'sparse 10%', 200],
 ]
 console.log(`load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores; ms per epoch`)
-console.log('uids × validators  weights     mode           tuples wall  tuples cpu  packed wall  packed cpu  packed/tuples cpu  goal  runs')
+const baseHead = baseline ? '  base tuples cpu  base packed cpu  packed/base packed' : ''
+console.log(`uids × validators  weights     mode           tuples wall  tuples cpu  packed wall  packed cpu  packed/tuples cpu  goal  runs${baseHead}`)
 console.log('                                                  (median)    (mean)      (median)     (mean)')
 for (const [n, v, density, label, goal] of cases) {
   for (const [mode, hyper] of modes) {
     const s = snapshot(n, v, density, hyper)
     const p: PackedEpochSnapshot = { ...s, weights: pack(s.weights), bonds: pack(s.bonds) }
     const runs = n > 1000 ? 9 : 41
-    const [t, q] = time(runs, [() => epoch(s), () => epochPacked(p)])
+    const fns = [() => epoch(s), () => epochPacked(p)]
+    if (baseline) fns.push(() => baseline.epoch(s), () => baseline.epochPacked(p))
+    const [t, q, bt, bq] = time(runs, fns)
     const f = (x: number, w: number): string => x.toFixed(2).padStart(w)
-    console.log(`${`${n} × ${v}`.padEnd(18)} ${label.padEnd(11)} ${mode.padEnd(14)} ${f(t.wall, 11)} ${f(t.cpu, 11)} ${f(q.wall, 12)} ${f(q.cpu, 11)} ${f(q.cpu / t.cpu, 18)} ${String(goal).padStart(5)}  ${runs}`)
+    const base = bt && bq ? ` ${f(bt.cpu, 16)} ${f(bq.cpu, 16)} ${f(q.cpu / bq.cpu, 19)}` : ''
+    console.log(`${`${n} × ${v}`.padEnd(18)} ${label.padEnd(11)} ${mode.padEnd(14)} ${f(t.wall, 11)} ${f(t.cpu, 11)} ${f(q.wall, 12)} ${f(q.cpu, 11)} ${f(q.cpu / t.cpu, 18)} ${String(goal).padStart(5)}  ${runs}${base}`)
   }
 }

@@ -253,6 +253,7 @@ function liquidAlphaBatch(
   const hi = p.alphaHigh
   const span = satSub(hi, lo)
   let m = 0
+  let tail = 0
   for (let q = 0; q < count; q++) {
     // |k| < 2^41 and |diff − ½| ≤ 2^31 for a difference in [0, 1]: mulExact's domain.
     const d = diffs[q]
@@ -279,14 +280,23 @@ function liquidAlphaBatch(
         continue
       }
     }
-    xs[m] = x
-    slot[m++] = q
+    // Short series (|x| < 1, most of the undecided cells: the bracket is widest near x = 0) fill
+    // the front, long ones the back, so each lockstep batch stops at its own longest series.
+    if (o < ONE) {
+      xs[m] = x
+      slot[m++] = q
+    } else {
+      xs[count - 1 - tail] = x
+      slot[count - 1 - tail++] = q
+    }
   }
   expBatch(xs, m, xs, scratch)
-  for (let r = 0; r < m; r++) {
-    const sigmoid = safeDiv(ONE, ONE + xs[r])
-    out[slot[r]] = clamp(satAdd(lo, mul(sigmoid, span)), lo, hi)
+  if (tail > 0) {
+    const back = xs.subarray(count - tail, count)
+    expBatch(back, tail, back, scratch)
   }
+  for (let r = 0; r < m; r++) out[slot[r]] = clamp(satAdd(lo, mul(safeDiv(ONE, ONE + xs[r]), span)), lo, hi)
+  for (let r = count - tail; r < count; r++) out[slot[r]] = clamp(satAdd(lo, mul(safeDiv(ONE, ONE + xs[r]), span)), lo, hi)
 }
 
 /** α (`liquidAlphaFromDiff`) of many differences at once, through the batch path the epoch uses. */
