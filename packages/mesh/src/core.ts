@@ -148,8 +148,10 @@ function descriptors (o: MeshOptions['reqresp'] = {}): {
       response: responseCodec('status'),
       maxRequestBytes: MAX_MESSAGE_BYTES.status,
       maxResponseBytes: MAX_MESSAGE_BYTES.status,
-      peerQuota: { quota: 5, windowMs: 10_000 },
-      totalQuota: { quota: 200, windowMs: 10_000 },
+      // A peer waiting for the leader's next model polls its status (the node: at most every 600 ms): 20 per 10 s
+      // leaves that room; a 1 KiB answer costs nothing. Over quota is penalised, so pollers must stay under it.
+      peerQuota: { quota: 20, windowMs: 10_000 },
+      totalQuota: { quota: 400, windowMs: 10_000 },
       ttfbMs: 5_000,
       totalMs: 10_000,
       runOnLimitedConnection: true,

@@ -46,6 +46,8 @@ export const SOFTWARE_VERSION = 'tensormesh-node/0.1.0'
 const HELDOUT_SIZE = 160
 const QUERY_SIZE = 48
 const OWN_CHECK_SIZE = 96
+/** Least time between two status requests to the leader: the mesh allows 20 per peer per 10 s and penalises more. */
+const STATUS_POLL_MS = 600
 const TEST_SIZE = 400
 const EMA_ALPHA = 0.3
 /** Most steps a round may take, as a multiple of the configured `train.steps` (fast hardware fills its share). */
@@ -221,6 +223,8 @@ export class Peer {
   private readonly arrivalOffsets: number[] = []
   /** The round whose collection closed last, and its start: a gradient arriving after that still informs the deadline. */
   private closed: { round: number, startMs: number } | null = null
+  /** The leader's status as the early start saw it (syncModel then needs no further request). */
+  private announced: { round: number, modelId: string, peerId: string } | null = null
   private localModel: Float32Array | null = null
   private lastConsensus: ConsensusView | null = null
   private readonly views = new Map<number, ConsensusView>()
@@ -401,11 +405,15 @@ export class Peer {
     }
     const leader = this.leaderHotkey()
     const end = Date.now() + budgetMs
+    // What the early start already saw saves the first request.
+    let known = this.announced !== null && this.announced.round >= round ? this.announced : null
+    this.announced = null
     while (leader !== null && Date.now() < end && !this.abort.signal.aborted) {
-      const pid = await this.peerOf(leader)
+      const pid = known?.peerId ?? await this.peerOf(leader)
       if (pid !== null) {
         try {
-          const st = await this.mesh.requestStatus(pid, this.config.netuid)
+          const st = known !== null ? { round: known.round, modelHash: unhex(known.modelId) } : await this.mesh.requestStatus(pid, this.config.netuid)
+          known = null
           const id = hex(st.modelHash)
           if (st.round >= round || (st.round === round - 1 && Date.now() + 200 >= end)) {
             if (id === this.modelId) break
@@ -421,7 +429,7 @@ export class Peer {
           this.log.debug('leader status/checkpoint failed', { error: errorMessage(e) })
         }
       }
-      await sleep(150, this.abort.signal)
+      await sleep(STATUS_POLL_MS, this.abort.signal)
     }
     this.events.emit('model:synced', { round, modelHash: this.thetaHash, fetched: false, bytes: 0, from: null })
   }
@@ -457,8 +465,38 @@ export class Peer {
       isPaused: () => this.paused,
       untilResumed: () => new Promise<void>((resolve) => { this.resumeWaiters.push(resolve) }),
       runRound: (round, t) => this.runRound(round, t.startMs, t.endMs),
+      // A miner (not a validator) starts a round as soon as the leader serves its model: it trains in the time that
+      // would otherwise pass waiting for the block, and still stops at TRAIN_SHARE of the round proper.
+      ...(this.isMiner && !this.isValidator ? { early: (round: number, signal: AbortSignal) => this.leaderReady(round, signal) } : {}),
     })
     await this.anchoring.catch(() => {})
+  }
+
+  /**
+   * Resolves with round `round`'s estimated time (it starts where the current round is estimated to end) once the
+   * leader announces the round's model, or null when that is not the next round or there is no leader.
+   */
+  private async leaderReady (round: number, signal: AbortSignal): Promise<RoundTime | null> {
+    const leader = this.leaderHotkey()
+    if (leader === null) return null
+    while (!signal.aborted) {
+      const now = this.clock!.now()
+      if (now.round !== round - 1) return null
+      const pid = await this.peerOf(leader)
+      if (pid !== null) {
+        try {
+          const st = await this.mesh.requestStatus(pid, this.config.netuid)
+          if (st.round >= round) {
+            this.announced = { round: st.round, modelId: hex(st.modelHash), peerId: pid }
+            return { round, startMs: now.endMs, endMs: now.endMs + (now.endMs - now.startMs) }
+          }
+        } catch (e) {
+          this.log.debug('leader status failed', { error: errorMessage(e) })
+        }
+      }
+      await sleep(STATUS_POLL_MS, signal)
+    }
+    return null
   }
 
   private async runRound (round: number, startMs: number, endMs: number): Promise<void> {
@@ -558,7 +596,8 @@ export class Peer {
       for (let i = 0; i < rnd.length; i++) { x = (x * 1664525 + 1013904223) >>> 0; rnd[i] = ((x / 2 ** 32) - 0.5) * 1e-4 }
       delta = rnd
     } else {
-      const r = await learner.train(theta, samples, { steps: plan.maxSteps, stopAt: plan.stopAt, batchSize: cfg.train.batchSize })
+      // Yields every 2 steps: validators' queries of the previous round may arrive while an early-started round trains.
+      const r = await learner.train(theta, samples, { steps: plan.maxSteps, stopAt: plan.stopAt, batchSize: cfg.train.batchSize, yieldEvery: 2 })
       steps = r.steps
       delta = r.delta
       loss = r.loss
@@ -983,12 +1022,17 @@ export async function roundLoop (o: {
   isPaused: () => boolean
   untilResumed: () => Promise<void>
   runRound: (round: number, t: RoundTime) => Promise<void>
+  /**
+   * Optional early start: resolves with the round's (estimated) time when the peer may begin it before its first block
+   * (a miner, once the leader announces the round's model), or null to wait for the block. Aborted when the block wins.
+   */
+  early?: (round: number, signal: AbortSignal) => Promise<RoundTime | null>
 }): Promise<void> {
   let next = o.first
   while (!o.signal.aborted) {
     if (o.isPaused()) await o.untilResumed()
     if (o.signal.aborted) break
-    const t = await o.clock.waitFor(next, o.signal)
+    const t = o.early === undefined ? await o.clock.waitFor(next, o.signal) : await blockOrEarly(o.clock, o.early, next, o.signal)
     if (o.signal.aborted) break
     if (o.isPaused()) continue
     const round = Math.max(next, t.round)
@@ -996,6 +1040,21 @@ export async function roundLoop (o: {
     next = round + 1
     // Rounds are numbered from the subnet's genesis, so every peer of a bounded run ends with the same round.
     if (o.maxRounds > 0 && round >= o.maxRounds - 1) break
+  }
+}
+
+/** The round's first block or the early start, whichever comes first (the loser is aborted). */
+async function blockOrEarly (clock: Pick<RoundClock, 'waitFor'>, early: (round: number, signal: AbortSignal) => Promise<RoundTime | null>, round: number, signal: AbortSignal): Promise<RoundTime> {
+  const ac = new AbortController()
+  const stop = (): void => { ac.abort() }
+  signal.addEventListener('abort', stop, { once: true })
+  try {
+    const block = clock.waitFor(round, ac.signal)
+    const first = await Promise.race([block, early(round, ac.signal).catch(() => null)])
+    return first !== null && !signal.aborted ? first : await block
+  } finally {
+    ac.abort()
+    signal.removeEventListener('abort', stop)
   }
 }
 

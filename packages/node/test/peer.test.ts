@@ -93,4 +93,35 @@ describe('peer views', () => {
     await loop
     assert.deepEqual(ran, [6])
   })
+  test('round loop: an early start runs the round before its block; null or a block that comes first waits as usual', async () => {
+    // A clock whose blocks the test releases by hand; waitFor resolves on abort like the real clocks.
+    const blocks = new Map<number, (t: RoundTime) => void>()
+    const clock = {
+      waitFor: (round: number, signal: AbortSignal) => new Promise<RoundTime>((resolve) => {
+        blocks.set(round, resolve)
+        signal.addEventListener('abort', () => { resolve({ round: -1, startMs: 0, endMs: 0 }) }, { once: true })
+      }),
+    }
+    const ran: Array<[number, number]> = []
+    const earlyAborted: number[] = []
+    const early = async (round: number, signal: AbortSignal): Promise<RoundTime | null> => {
+      if (round === 1) return null // e.g. no leader yet: wait for the block
+      if (round === 2) return { round, startMs: 200, endMs: 300 } // the leader already serves round 2's model
+      return await new Promise<RoundTime | null>((resolve) => { signal.addEventListener('abort', () => { earlyAborted.push(round); resolve(null) }, { once: true }) })
+    }
+    const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+    const loop = roundLoop({
+      clock, first: 1, maxRounds: 4, signal: new AbortController().signal, isPaused: () => false, untilResumed: async () => {},
+      runRound: async (r, t) => { ran.push([r, t.startMs]) }, early,
+    })
+    await tick()
+    assert.deepEqual(ran, [], 'round 1 waits for its block')
+    blocks.get(1)!({ round: 1, startMs: 100, endMs: 200 })
+    await tick(); await tick(); await tick()
+    assert.deepEqual(ran, [[1, 100], [2, 200]], 'round 2 started early, with its estimated start')
+    blocks.get(3)!({ round: 3, startMs: 300, endMs: 400 })
+    await loop
+    assert.deepEqual(ran, [[1, 100], [2, 200], [3, 300]])
+    assert.deepEqual(earlyAborted, [3], 'the early wait for round 3 was aborted when its block came first')
+  })
 })
