@@ -1,5 +1,5 @@
-// The inlined fast paths of `mul` (non-negative operands) and `safeDiv` (0 < a < b < 2^36, every
-// normalisation) against the BigInt reference, concentrated on their domains and edges.
+// The inlined fast paths of `mul` and `safeDiv` (every normalisation: 0 ≤ a ≤ b) against the BigInt
+// reference, concentrated on their domains and edges; the merge form of mat_ema_sparse; expBatch.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
@@ -26,7 +26,7 @@ test('safeDiv fast path (0 < a < b < 2^36) equals safe_div', () => {
   }
 })
 
-test('safeDiv for 2^36 ≤ b < 2^42 (11-bit steps) equals safe_div', () => {
+test('safeDiv for 2^36 ≤ b < 2^42 equals safe_div', () => {
   fc.assert(fc.property(below(2 ** 42), below(2 ** 42), (x, y) => {
     const a = Math.min(x, y)
     const b = Math.max(x, y)
