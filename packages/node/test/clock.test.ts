@@ -80,6 +80,7 @@ describe('miner pace', () => {
     assert.deepEqual(planTraining({ ...base, nowMs: 1000 + share + 500, speed: 0.02, throttle: 1 }), { maxSteps: 1, stopAt: 1000 + share + 500 })
     // Very fast hardware: capped at 16 × the configured steps.
     assert.equal(planTraining({ ...base, speed: 10, throttle: 1 }).maxSteps, 24 * 16)
+    assert.equal(planTraining({ ...base, speed: 10, throttle: 0.25 }).maxSteps, 24 * 4, 'the cap scales with the throttle')
   })
 
   test('more steps than configured: more passes over the assignment, up to 4×, then proportionally more (prefix-stable) samples', async () => {
