@@ -82,12 +82,4 @@ describe('miner pace', () => {
     assert.equal(planTraining({ ...base, speed: 10, throttle: 1 }).maxSteps, 24 * 16)
     assert.equal(planTraining({ ...base, speed: 10, throttle: 0.25 }).maxSteps, 24 * 4, 'the cap scales with the throttle')
   })
-
-  test('more steps than configured: more passes over the assignment, up to 4×, then proportionally more (prefix-stable) samples', async () => {
-    const { assignedCount } = await import('../src/peer.ts')
-    assert.equal(assignedCount({ steps: 12, configuredSteps: 24, configuredSamples: 320, pool: 8000 }), 320)
-    assert.equal(assignedCount({ steps: 96, configuredSteps: 24, configuredSamples: 320, pool: 8000 }), 320)
-    assert.equal(assignedCount({ steps: 192, configuredSteps: 24, configuredSamples: 320, pool: 8000 }), 640)
-    assert.equal(assignedCount({ steps: 24 * 16, configuredSteps: 24, configuredSamples: 2400, pool: 8000 }), 8000) // at most the pool
-  })
 })
