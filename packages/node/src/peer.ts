@@ -76,7 +76,6 @@ export function planTraining (o: { speed: number | null, nowMs: number, startMs:
   return { maxSteps: Math.max(1, Math.min(Math.floor(o.configuredSteps * MAX_STEP_FACTOR * o.throttle), Math.floor(want))), stopAt: o.nowMs + budgetMs }
 }
 
-
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 export const unhex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'))
 export const ss58 = (k: string | Uint8Array): string => encodeAddress(typeof k === 'string' ? decodeAddress(k) : k, 42)
