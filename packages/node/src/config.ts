@@ -34,7 +34,7 @@ export interface RoundConfig {
 export interface TrainConfig {
   /** Samples in a miner's assignment each round. */
   samples: number
-  /** Inner steps per round. */
+  /** Reference inner steps: a miner trains until its share of the round ends (clock.ts TRAIN_SHARE), at most 16 × this. */
   steps: number
   batchSize: number
 }

@@ -67,11 +67,12 @@ export function nextSpeed (speed: number | null, steps: number, trainMs: number)
  * This round's training plan: train until `stopAt` (the time left until `TRAIN_SHARE` of the round, scaled by the
  * throttle: a 0.25 throttle trains a quarter of that time), at most `maxSteps` — the steps the estimated speed fits
  * in that time with 50 % headroom (so a machine that got faster is not held back), between 1 and MAX_STEP_FACTOR ×
- * the configured steps (× throttle). Before the first measurement: the configured steps × throttle. Pure.
+ * the configured steps (× throttle). Before the first measurement: the cap, `stopAt` ending it on time. Pure.
  */
 export function planTraining (o: { speed: number | null, nowMs: number, startMs: number, roundMs: number, throttle: number, configuredSteps: number }): { maxSteps: number, stopAt: number } {
   const budgetMs = Math.max(0, o.startMs + TRAIN_SHARE * o.roundMs - o.nowMs) * o.throttle
-  const want = o.speed === null ? o.configuredSteps * o.throttle : Math.ceil(1.5 * o.speed * budgetMs)
+  // Speed unknown (the first round): stopAt alone bounds the time, up to the cap.
+  const want = o.speed === null ? Infinity : Math.ceil(1.5 * o.speed * budgetMs)
   // The cap scales with the throttle too: fast hardware that hits it must still do less when throttled.
   return { maxSteps: Math.max(1, Math.min(Math.floor(o.configuredSteps * MAX_STEP_FACTOR * o.throttle), Math.floor(want))), stopAt: o.nowMs + budgetMs }
 }

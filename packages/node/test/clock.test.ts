@@ -70,9 +70,9 @@ describe('miner pace', () => {
     const { planTraining, TRAIN_SHARE } = await import('../src/peer.ts')
     const base = { nowMs: 1000, startMs: 1000, roundMs: 10_000, configuredSteps: 24 }
     const share = TRAIN_SHARE * 10_000
-    // First round: speed unknown, the configured steps (× throttle), still stopped at the share.
-    assert.deepEqual(planTraining({ ...base, speed: null, throttle: 1 }), { maxSteps: 24, stopAt: 1000 + share })
-    assert.deepEqual(planTraining({ ...base, speed: null, throttle: 0.25 }), { maxSteps: 6, stopAt: 1000 + share / 4 })
+    // First round: speed unknown, the cap (16 × configured, × throttle); stopAt ends it at the share.
+    assert.deepEqual(planTraining({ ...base, speed: null, throttle: 1 }), { maxSteps: 24 * 16, stopAt: 1000 + share })
+    assert.deepEqual(planTraining({ ...base, speed: null, throttle: 0.25 }), { maxSteps: 24 * 4, stopAt: 1000 + share / 4 })
     // Known speed: the steps that fit, with 50 % headroom; a throttle of 0.25 trains a quarter of the time.
     assert.deepEqual(planTraining({ ...base, speed: 0.02, throttle: 1 }), { maxSteps: Math.ceil(1.5 * 0.02 * share), stopAt: 1000 + share })
     assert.deepEqual(planTraining({ ...base, speed: 0.02, throttle: 0.25 }), { maxSteps: Math.ceil(1.5 * 0.02 * share / 4), stopAt: 1000 + share / 4 })
