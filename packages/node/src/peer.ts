@@ -178,6 +178,9 @@ export interface PeerDeps {
   logger?: Logger
 }
 
+/** What a peer learns from the leader's status: the round whose model it serves, that model's id, its PeerId. */
+interface LeaderStatus { peerId: string, round: number, modelId: string }
+
 /** One miner's gradient in a round: its chunks as they arrive, and the peer that sent the first. */
 interface Received { set: ChunkSet, from: string, uid: number }
 
@@ -211,7 +214,7 @@ export class Peer {
   /** The round whose collection closed last, and its start: a gradient arriving after that still informs the deadline. */
   private closed: { round: number, startMs: number } | null = null
   /** The leader's status as the early start saw it (syncModel then needs no further request). */
-  private announced: { round: number, modelId: string, peerId: string } | null = null
+  private announced: LeaderStatus | null = null
   private localModel: Float32Array | null = null
   private lastConsensus: ConsensusView | null = null
   private readonly views = new Map<number, ConsensusView>()
@@ -396,24 +399,20 @@ export class Peer {
     let known = this.announced !== null && this.announced.round >= round ? this.announced : null
     this.announced = null
     while (leader !== null && Date.now() < end && !this.abort.signal.aborted) {
-      const pid = known?.peerId ?? await this.peerOf(leader)
-      if (pid !== null) {
+      const st = known ?? await this.leaderStatus(leader)
+      known = null
+      if (st !== null && (st.round >= round || (st.round === round - 1 && Date.now() + 200 >= end))) {
+        if (st.modelId === this.modelId) break
         try {
-          const st = known !== null ? { round: known.round, modelHash: unhex(known.modelId) } : await this.mesh.requestStatus(pid, this.config.netuid)
-          known = null
-          const id = hex(st.modelHash)
-          if (st.round >= round || (st.round === round - 1 && Date.now() + 200 >= end)) {
-            if (id === this.modelId) break
-            const bytes = await this.mesh.fetchCheckpoint(pid, id, { parallel: 2 })
-            const ck = checkpointFromBytes(bytes, { spec: this.learner!.spec })
-            this.setModel(ck.params, bytes)
-            this.learner!.setParams(ck.params)
-            this.events.emit('model:synced', { round, modelHash: this.thetaHash, fetched: true, bytes: bytes.byteLength, from: pid })
-            this.log.debug('model fetched from leader', { round, bytes: bytes.byteLength, leaderRound: st.round })
-            return
-          }
+          const bytes = await this.mesh.fetchCheckpoint(st.peerId, st.modelId, { parallel: 2 })
+          const ck = checkpointFromBytes(bytes, { spec: this.learner!.spec })
+          this.setModel(ck.params, bytes)
+          this.learner!.setParams(ck.params)
+          this.events.emit('model:synced', { round, modelHash: this.thetaHash, fetched: true, bytes: bytes.byteLength, from: st.peerId })
+          this.log.debug('model fetched from leader', { round, bytes: bytes.byteLength, leaderRound: st.round })
+          return
         } catch (e) {
-          this.log.debug('leader status/checkpoint failed', { error: errorMessage(e) })
+          this.log.debug('leader checkpoint failed', { error: errorMessage(e) })
         }
       }
       await sleep(STATUS_POLL_MS, this.abort.signal)
@@ -469,21 +468,27 @@ export class Peer {
     while (!signal.aborted) {
       const now = this.clock!.now()
       if (now.round !== round - 1) return null
-      const pid = await this.peerOf(leader)
-      if (pid !== null) {
-        try {
-          const st = await this.mesh.requestStatus(pid, this.config.netuid)
-          if (st.round >= round) {
-            this.announced = { round: st.round, modelId: hex(st.modelHash), peerId: pid }
-            return { round, startMs: now.endMs, endMs: now.endMs + (now.endMs - now.startMs) }
-          }
-        } catch (e) {
-          this.log.debug('leader status failed', { error: errorMessage(e) })
-        }
+      const st = await this.leaderStatus(leader)
+      if (st !== null && st.round >= round) {
+        this.announced = st
+        return { round, startMs: now.endMs, endMs: now.endMs + (now.endMs - now.startMs) }
       }
       await sleep(STATUS_POLL_MS, signal)
     }
     return null
+  }
+
+  /** The leader's announced round and model with its PeerId; null when it is not connected or the request failed. */
+  private async leaderStatus (leader: string): Promise<LeaderStatus | null> {
+    const peerId = await this.peerOf(leader)
+    if (peerId === null) return null
+    try {
+      const st = await this.mesh.requestStatus(peerId, this.config.netuid)
+      return { peerId, round: st.round, modelId: hex(st.modelHash) }
+    } catch (e) {
+      this.log.debug('leader status failed', { error: errorMessage(e) })
+      return null
+    }
   }
 
   private async runRound (round: number, startMs: number, endMs: number): Promise<void> {
