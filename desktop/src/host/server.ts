@@ -4,10 +4,10 @@
  * The browser holds only this host's token (from the URL fragment); the node's token never leaves the host.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { extname, join, normalize, sep } from 'node:path'
-import type { AddressInfo } from 'node:net'
+// The node's local API helpers (this subpath loads no peer, mesh or tfjs code).
+import { authorized, closeServer, listenLoopback, newToken } from '@tensormesh/node/api'
 import type { HostCore } from './core.ts'
 import { DesktopError, errorBody } from './errors.ts'
 import type { NodeLink } from './node-link.ts'
@@ -42,18 +42,6 @@ export function staticPath (root: string, urlPath: string): string | null {
   return full === root || full.startsWith(root.endsWith(sep) ? root : root + sep) ? full : null
 }
 
-function tokenOf (req: IncomingMessage): string | null {
-  const h = req.headers.authorization
-  if (typeof h === 'string' && h.startsWith('Bearer ')) return h.slice(7).trim()
-  return new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('token')
-}
-
-function same (a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
-
 function json (res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
   res.end(JSON.stringify(body))
@@ -71,7 +59,7 @@ async function readJson (req: IncomingMessage): Promise<unknown> {
 }
 
 export async function startHostServer (o: HostServerOptions): Promise<HostServer> {
-  const token = o.token ?? randomBytes(24).toString('base64url')
+  const token = o.token ?? newToken()
   const root = normalize(o.rendererDir)
   const open = new Set<ServerResponse>()
 
@@ -117,8 +105,7 @@ export async function startHostServer (o: HostServerOptions): Promise<HostServer
       await serveStatic(req, res, path)
       return
     }
-    const given = tokenOf(req)
-    if (given === null || !same(given, token)) throw new DesktopError('UNAUTHORIZED', 'missing or wrong token')
+    if (!authorized(req, token)) throw new DesktopError('UNAUTHORIZED', 'missing or wrong token')
     if (path.startsWith('/api/')) {
       const link = o.node()
       if (link === null) throw new DesktopError('NODE_UNAVAILABLE', o.core.info().nodeError ?? 'the node is not running')
@@ -139,19 +126,14 @@ export async function startHostServer (o: HostServerOptions): Promise<HostServer
       else res.end()
     })
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(o.port ?? 0, '127.0.0.1', () => { server.off('error', reject); resolve() })
-  })
-  const port = (server.address() as AddressInfo).port
+  const port = await listenLoopback(server, o.port)
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     token,
     async close () {
       for (const r of open) r.end()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+      await closeServer(server)
     },
   }
 }

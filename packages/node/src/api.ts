@@ -29,6 +29,21 @@ export interface ApiSource {
 
 export interface ApiServer { url: string, port: number, token: string, close (): Promise<void> }
 
+/** Listens on 127.0.0.1 only (port 0: any free port) and resolves with the port. */
+export async function listenLoopback (server: Server, port = 0): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', () => { server.off('error', reject); resolve() })
+  })
+  return (server.address() as AddressInfo).port
+}
+
+/** Ends every connection (open event streams included) and closes the server. */
+export async function closeServer (server: Server): Promise<void> {
+  server.closeAllConnections()
+  await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+}
+
 export function newToken (): string {
   return randomBytes(24).toString('base64url')
 }
@@ -189,11 +204,7 @@ export async function startApi (source: ApiSource, opts: { port?: number, token?
     }
     fail(res, 404, 'NOT_FOUND', `no route ${req.method ?? ''} ${path}`)
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port ?? 0, '127.0.0.1', () => { server.off('error', reject); resolve() })
-  })
-  const port = (server.address() as AddressInfo).port
+  const port = await listenLoopback(server, opts.port)
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -202,8 +213,7 @@ export async function startApi (source: ApiSource, opts: { port?: number, token?
       off()
       for (const c of clients) c.end()
       clients.clear()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+      await closeServer(server)
     },
   }
 }
