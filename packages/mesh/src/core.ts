@@ -216,6 +216,8 @@ export class MeshCore {
   private readonly bindings = new Map<string, Map<number, IdentityBinding>>()
   private readonly identities = new Map<number, IdentityBinding>()
   private readonly rounds = new Map<number, number>()
+  /** Banned peers whose hang-up waits for gossipsub to cache their penalised score (penalize). */
+  private readonly hangingUp = new Set<string>()
   private readonly statuses = new Map<number, StatusMessage>()
   private readonly joined = new Set<number>()
   private readonly gradients = new Map<string, Uint8Array>()
@@ -570,7 +572,11 @@ export class MeshCore {
     // is still positive. Hanging up one heartbeat later lets it retain the peer's penalties; until then
     // the gater already refuses new connections and the peer is graylisted.
     const delay = (this.opts.gossip?.heartbeatInterval ?? 700) + 200
-    setTimeout(() => { this.node?.hangUp(peerIdFromString(peerId)).catch(() => {}) }, delay).unref()
+    this.hangingUp.add(peerId)
+    setTimeout(() => {
+      this.hangingUp.delete(peerId)
+      this.node?.hangUp(peerIdFromString(peerId)).catch(() => {})
+    }, delay).unref()
   }
 
   peers (): PeerSummary[] {
@@ -605,7 +611,9 @@ export class MeshCore {
     this.scoreBook.prune()
     if (this.node == null) return
     for (const c of this.node.getConnections()) {
-      if (this.scoreBook.isBanned(c.remotePeer.toString())) c.close().catch(() => {})
+      // A banned peer whose delayed hang-up is pending keeps its connection until then (see penalize).
+      const id = c.remotePeer.toString()
+      if (this.scoreBook.isBanned(id) && !this.hangingUp.has(id)) c.close().catch(() => {})
     }
   }
 
